@@ -1,0 +1,46 @@
+import os
+
+import pytest
+
+from tests.factories import make_user
+
+# Playwright's sync API keeps an event loop running in the main thread; without this the ORM raises
+# SynchronousOnlyOperation in fixtures, teardown flushes and later ordinary tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("edith", role="editors")
+
+
+@pytest.fixture
+def member(db):
+    return make_user("mo", role="members")
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but in no group."""
+    return make_user("olga")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client

@@ -1,0 +1,110 @@
+from django.contrib import admin
+
+from .models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "affiliation", "key"]
+    search_fields = ["name", "affiliation", "key"]
+    prepopulated_fields = {"key": ["name"]}
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "ticker", "key"]
+    search_fields = ["name", "ticker", "key"]
+    prepopulated_fields = {"key": ["name"]}
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "publisher", "published_on"]
+    list_filter = ["kind", "publisher"]
+    search_fields = ["title", "publisher", "key"]
+    date_hierarchy = "published_on"
+    autocomplete_fields = ["author"]
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "speaker", "source", "timestamp_label"]
+    list_filter = ["source", "speaker"]
+    search_fields = ["text", "key"]
+    list_select_related = ["speaker", "source"]
+    autocomplete_fields = ["source", "speaker"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Thesis)
+class ThesisAdmin(admin.ModelAdmin):
+    list_display = ["title", "stance", "status", "opened_on"]
+    list_filter = ["stance", "status"]
+    search_fields = ["title", "rationale", "key"]
+    filter_horizontal = ["companies", "quotes"]
+
+
+class ResolutionEventInline(admin.TabularInline):
+    model = ResolutionEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "action", "actor", "from_status", "to_status", "resolved_on", "note",
+                       "evidence_url"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Prediction)
+class PredictionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "speaker", "status", "made_on", "resolve_by", "resolved_on"]
+    list_filter = ["status", "speaker", "tags", "theses"]
+    search_fields = ["statement", "criteria", "key"]
+    list_select_related = ["speaker"]
+    date_hierarchy = "resolve_by"
+    autocomplete_fields = ["speaker", "source"]
+    filter_horizontal = ["quotes", "theses", "companies", "tags"]
+    # Status changes go through the resolve action, which records history; never edited here.
+    readonly_fields = ["status", "resolved_on", "resolution_note", "resolution_url", "version"]
+    inlines = [ResolutionEventInline]
+
+
+@admin.register(Forecast)
+class ForecastAdmin(admin.ModelAdmin):
+    list_display = ["prediction", "user", "probability", "made_at"]
+    list_filter = ["user"]
+    search_fields = ["prediction__statement", "user__username"]
+    list_select_related = ["prediction", "user"]
+    raw_id_fields = ["prediction"]
+
+
+@admin.register(Signal)
+class SignalAdmin(admin.ModelAdmin):
+    list_display = ["title", "direction", "occurred_on"]
+    list_filter = ["direction"]
+    search_fields = ["title", "summary", "key"]
+    date_hierarchy = "occurred_on"
+    filter_horizontal = ["theses", "predictions"]
+
+
+@admin.register(ResolutionEvent)
+class ResolutionEventAdmin(admin.ModelAdmin):
+    """Read-only: the resolution history is append-only."""
+
+    list_display = ["prediction", "action", "from_status", "to_status", "actor", "at"]
+    list_filter = ["action", "to_status"]
+    search_fields = ["prediction__statement", "note"]
+    list_select_related = ["prediction", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

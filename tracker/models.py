@@ -1,0 +1,392 @@
+"""The domain: who said what, where, what it predicts, and how it turned out."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+
+KEY_HELP = "A short unique slug used in bundles and URLs, e.g. 'nathan-lambert'."
+
+
+class Keyed(models.Model):
+    """Objects that bundles refer to by a stable slug."""
+
+    key = models.SlugField(max_length=100, unique=True, help_text=KEY_HELP)
+
+    class Meta:
+        abstract = True
+
+
+class Person(Keyed):
+    name = models.CharField(max_length=200)
+    affiliation = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("person_detail", args=[self.pk])
+
+
+class Company(Keyed):
+    name = models.CharField(max_length=200)
+    ticker = models.CharField(max_length=20, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ticker})" if self.ticker else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("company_detail", args=[self.pk])
+
+
+class Source(Keyed):
+    class Kind(models.TextChoices):
+        PODCAST = "podcast"
+        ARTICLE = "article"
+        VIDEO = "video"
+        REPORT = "report"
+        NOTE = "note"
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True, help_text="Show, site or publication.")
+    author = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_sources"
+    )
+    published_on = models.DateField(null=True, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            # A podcast or video of no length is a typo.
+            models.CheckConstraint(
+                condition=Q(duration_seconds__isnull=True) | Q(duration_seconds__gt=0),
+                name="source_duration_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("source_detail", args=[self.pk])
+
+
+def link_at(url: str, seconds: int | None) -> str:
+    """The URL of a moment in a recording, where the host supports it (YouTube `t=`, else `#t=`)."""
+    if not url or seconds is None:
+        return url
+    parts = urlsplit(url)
+    host = parts.netloc.lower()
+    if host.endswith("youtube.com") or host.endswith("youtu.be"):
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "t"] + [("t", f"{seconds}s")]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    if parts.fragment:
+        return url
+    # Media fragments (#t=seconds) are understood by HTML5 players and harmless elsewhere.
+    return urlunsplit(parts._replace(fragment=f"t={seconds}"))
+
+
+def format_timestamp(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class Quote(Keyed):
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="quotes")
+    speaker = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="quotes"
+    )
+    text = models.TextField(help_text="Verbatim, as said or written.")
+    timestamp_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Where in the recording it is said, in seconds."
+    )
+
+    class Meta:
+        ordering = ["source", "timestamp_seconds", "key"]
+        constraints = [
+            # An empty quote cannot support anything.
+            models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
+        ]
+        indexes = [
+            # Source pages list quotes in timestamp order.
+            models.Index(fields=["source", "timestamp_seconds"], name="quote_source_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 80 else self.text[:77] + "..."
+        return f"“{text}”"
+
+    @property
+    def timestamp_label(self) -> str:
+        return format_timestamp(self.timestamp_seconds)
+
+    def deep_link(self) -> str:
+        return link_at(self.source.url, self.timestamp_seconds)
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Thesis(Keyed):
+    class Stance(models.TextChoices):
+        BULLISH = "bullish"
+        BEARISH = "bearish"
+        WATCH = "watch"
+        RISK = "risk"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        CONFIRMED = "confirmed"
+        INVALIDATED = "invalidated"
+        RETIRED = "retired"
+
+    title = models.CharField(max_length=300)
+    stance = models.CharField(max_length=20, choices=Stance)
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    rationale = models.TextField(blank=True)
+    opened_on = models.DateField(default=date.today)
+    companies = models.ManyToManyField(Company, blank=True, related_name="theses")
+    quotes = models.ManyToManyField(Quote, blank=True, related_name="theses")
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "theses"
+        indexes = [
+            # The theses list filters by stance and status.
+            models.Index(fields=["stance", "status"], name="thesis_stance_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("thesis_detail", args=[self.pk])
+
+
+class PredictionQuerySet(models.QuerySet):
+    def open(self) -> PredictionQuerySet:
+        return self.filter(status=Prediction.Status.OPEN)
+
+    def resolved(self) -> PredictionQuerySet:
+        return self.exclude(status=Prediction.Status.OPEN)
+
+    def scored(self) -> PredictionQuerySet:
+        """Resolved true or false: the only outcomes a score can be computed from."""
+        return self.filter(status__in=[Prediction.Status.TRUE, Prediction.Status.FALSE])
+
+    def due(self, today: date | None = None) -> PredictionQuerySet:
+        """Open predictions whose resolve-by date has passed."""
+        return self.open().filter(resolve_by__lt=today or timezone.localdate())
+
+    def with_relations(self) -> PredictionQuerySet:
+        return self.select_related("speaker", "source").prefetch_related(
+            "tags", Prefetch("companies", queryset=Company.objects.order_by("name"))
+        )
+
+    def status_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(Prediction.Status.values, 0)
+        for row in self.order_by().values("status").annotate(n=Count("id")):
+            counts[row["status"]] = row["n"]
+        counts["all"] = sum(counts.values())
+        return counts
+
+    def with_undo_available(self) -> PredictionQuerySet:
+        return self.annotate(
+            has_history=Exists(ResolutionEvent.objects.filter(prediction=OuterRef("pk")))
+        )
+
+
+class Prediction(Keyed):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        TRUE = "true"
+        FALSE = "false"
+        AMBIGUOUS = "ambiguous"
+
+    statement = models.TextField()
+    speaker = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="predictions"
+    )
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="predictions",
+        help_text="Where the prediction was made.",
+    )
+    made_on = models.DateField()
+    resolve_by = models.DateField(help_text="When the prediction should be judged.")
+    criteria = models.TextField(blank=True, help_text="How to tell whether it came true.")
+    stated_probability = models.FloatField(
+        null=True, blank=True, help_text="The speaker's own confidence, between 0 and 1, if they gave one."
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
+    resolved_on = models.DateField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    resolution_url = models.URLField(max_length=500, blank=True)
+    # Bumped on every change of state, so a stale form cannot overwrite a newer resolution.
+    version = models.PositiveIntegerField(default=1)
+    quotes = models.ManyToManyField(Quote, blank=True, related_name="predictions")
+    theses = models.ManyToManyField(Thesis, blank=True, related_name="predictions")
+    companies = models.ManyToManyField(Company, blank=True, related_name="predictions")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="predictions")
+
+    objects = PredictionQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("resolve_prediction", "Can resolve predictions and undo resolutions")]
+        constraints = [
+            # A prediction is judged after it is made.
+            models.CheckConstraint(condition=Q(resolve_by__gte=models.F("made_on")),
+                                   name="prediction_resolve_after_made"),
+            # A probability, when stated, is between 0 and 1.
+            models.CheckConstraint(
+                condition=Q(stated_probability__isnull=True)
+                | Q(stated_probability__gte=0, stated_probability__lte=1),
+                name="prediction_stated_probability_range",
+            ),
+            # Open predictions have no resolution date; resolved ones always have one.
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_on__isnull=True)
+                | (~Q(status="open") & Q(resolved_on__isnull=False)),
+                name="prediction_resolved_on_matches_status",
+            ),
+            models.CheckConstraint(condition=Q(status__in=["open", "true", "false", "ambiguous"]),
+                                   name="prediction_status_valid"),
+            models.CheckConstraint(condition=~Q(statement=""), name="prediction_statement_not_empty"),
+        ]
+        indexes = [
+            # The due list: open predictions by resolve-by date.
+            models.Index(fields=["status", "resolve_by"], name="prediction_status_due_idx"),
+            # Recently resolved, and scoring by month of resolution.
+            models.Index(fields=["resolved_on"], name="prediction_resolved_on_idx"),
+            models.Index(fields=["made_on"], name="prediction_made_on_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.statement if len(self.statement) <= 100 else self.statement[:97] + "..."
+
+    def get_absolute_url(self) -> str:
+        return reverse("prediction_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.is_open and self.resolve_by < (today or timezone.localdate())
+
+
+class Forecast(models.Model):
+    """One user's probability that a prediction comes true. Every forecast is kept; the latest counts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forecasts")
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="forecasts")
+    probability = models.FloatField()
+    made_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        constraints = [
+            # Certainty is not a forecast: 0 and 1 would make the log score infinite.
+            models.CheckConstraint(condition=Q(probability__gt=0, probability__lt=1),
+                                   name="forecast_probability_open_interval"),
+            # A bundle upserts forecasts by this triple.
+            models.UniqueConstraint(fields=["user", "prediction", "made_at"],
+                                    name="forecast_unique_per_moment"),
+        ]
+        indexes = [
+            # Latest forecast per user and prediction, and scoring before resolution.
+            models.Index(fields=["prediction", "user", "made_at"], name="forecast_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.probability:.0%} on prediction {self.prediction_id}"
+
+
+class Signal(Keyed):
+    """A dated event or piece of evidence that bears on theses and predictions."""
+
+    class Direction(models.TextChoices):
+        SUPPORTS = "supports"
+        CONTRADICTS = "contradicts"
+        NEUTRAL = "neutral"
+
+    title = models.CharField(max_length=300)
+    occurred_on = models.DateField()
+    url = models.URLField(max_length=500, blank=True)
+    summary = models.TextField(blank=True)
+    direction = models.CharField(max_length=20, choices=Direction, default=Direction.NEUTRAL)
+    theses = models.ManyToManyField(Thesis, blank=True, related_name="signals")
+    predictions = models.ManyToManyField(Prediction, blank=True, related_name="signals")
+
+    class Meta:
+        ordering = ["-occurred_on", "title"]
+        indexes = [
+            # Thesis pages and the dashboard show the latest signals first.
+            models.Index(fields=["-occurred_on"], name="signal_occurred_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResolutionEvent(models.Model):
+    """One change of a prediction's status. Append-only: an undo is a new row, never an edit."""
+
+    class Action(models.TextChoices):
+        RESOLVE = "resolve"
+        UNDO = "undo"
+
+    # PROTECT: a prediction or user with history cannot be deleted, so the history is never lost.
+    prediction = models.ForeignKey(Prediction, on_delete=models.PROTECT, related_name="history")
+    action = models.CharField(max_length=10, choices=Action, default=Action.RESOLVE)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=20, choices=Prediction.Status)
+    to_status = models.CharField(max_length=20, choices=Prediction.Status)
+    # The state the prediction was left in, so that an undo can restore the one before it.
+    resolved_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    evidence_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            # Bundles upsert history by prediction and moment.
+            models.UniqueConstraint(fields=["prediction", "at"], name="history_unique_per_moment"),
+        ]
+        verbose_name = "resolution history entry"
+        verbose_name_plural = "resolution history"
+
+    def __str__(self) -> str:
+        return f"{self.prediction_id}: {self.from_status} → {self.to_status} ({self.action})"
