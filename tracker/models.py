@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from statistics import median
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -145,6 +147,9 @@ class Quote(Keyed):
     def deep_link(self) -> str:
         return link_at(self.source.url, self.timestamp_seconds)
 
+    def get_absolute_url(self) -> str:
+        return f"{self.source.get_absolute_url()}#quote-{self.key}"
+
 
 class Tag(models.Model):
     name = models.SlugField(max_length=60, unique=True)
@@ -154,6 +159,9 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('prediction_list')}?tag={self.name}"
 
 
 class Thesis(Keyed):
@@ -331,6 +339,26 @@ class Forecast(models.Model):
         return f"{self.user} → {self.probability:.0%} on prediction {self.prediction_id}"
 
 
+def attach_forecast_views(predictions: Iterable[Prediction], user) -> None:
+    """Set `my_forecast`, `community_median` and `forecaster_count` on each prediction, in one query.
+
+    The community median is taken over every user's latest forecast.
+    """
+    predictions = list(predictions)
+    latest: dict[tuple[int, int], Forecast] = {}
+    rows = Forecast.objects.filter(prediction__in=[p.pk for p in predictions]).order_by("made_at", "id")
+    for forecast in rows.only("prediction_id", "user_id", "probability", "made_at"):
+        latest[(forecast.prediction_id, forecast.user_id)] = forecast
+    by_prediction: dict[int, list[Forecast]] = {}
+    for (prediction_id, _), forecast in latest.items():
+        by_prediction.setdefault(prediction_id, []).append(forecast)
+    for p in predictions:
+        current = by_prediction.get(p.pk, [])
+        p.forecaster_count = len(current)
+        p.community_median = median(f.probability for f in current) if current else None
+        p.my_forecast = latest.get((p.pk, user.pk)) if user and user.is_authenticated else None
+
+
 class Signal(Keyed):
     """A dated event or piece of evidence that bears on theses and predictions."""
 
@@ -356,6 +384,9 @@ class Signal(Keyed):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('signal_list')}#signal-{self.key}"
 
 
 class ResolutionEvent(models.Model):

@@ -1,7 +1,45 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tracker.views import bundles, catalog, dashboard, predictions, theses
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("predictions/", predictions.prediction_list, name="prediction_list"),
+    path("predictions/new/", catalog.prediction_edit, name="prediction_create"),
+    path("predictions/<int:pk>/", predictions.prediction_detail, name="prediction_detail"),
+    path("predictions/<int:pk>/edit/", catalog.prediction_edit, name="prediction_edit"),
+    path("predictions/<int:pk>/resolve/", predictions.resolve, name="prediction_resolve"),
+    path("predictions/<int:pk>/undo/", predictions.undo, name="prediction_undo"),
+    path("predictions/<int:pk>/forecast/", predictions.forecast, name="prediction_forecast"),
+    path("theses/", theses.thesis_list, name="thesis_list"),
+    path("theses/new/", theses.thesis_edit, name="thesis_create"),
+    path("theses/<int:pk>/", theses.thesis_detail, name="thesis_detail"),
+    path("theses/<int:pk>/edit/", theses.thesis_edit, name="thesis_edit"),
+    path("theses/<int:pk>/status/", theses.thesis_status, name="thesis_status"),
+    path("theses/<int:pk>/signals/", theses.thesis_add_signal, name="thesis_add_signal"),
+    path("sources/", catalog.source_list, name="source_list"),
+    path("sources/new/", catalog.source_edit, name="source_create"),
+    path("sources/<int:pk>/", catalog.source_detail, name="source_detail"),
+    path("sources/<int:pk>/edit/", catalog.source_edit, name="source_edit"),
+    path("quotes/new/", catalog.quote_edit, name="quote_create"),
+    path("quotes/<int:pk>/edit/", catalog.quote_edit, name="quote_edit"),
+    path("people/", catalog.person_list, name="person_list"),
+    path("people/new/", catalog.person_edit, name="person_create"),
+    path("people/<int:pk>/", catalog.person_detail, name="person_detail"),
+    path("people/<int:pk>/edit/", catalog.person_edit, name="person_edit"),
+    path("companies/", catalog.company_list, name="company_list"),
+    path("companies/new/", catalog.company_edit, name="company_create"),
+    path("companies/<int:pk>/", catalog.company_detail, name="company_detail"),
+    path("companies/<int:pk>/edit/", catalog.company_edit, name="company_edit"),
+    path("signals/", catalog.signal_list, name="signal_list"),
+    path("signals/new/", catalog.signal_edit, name="signal_create"),
+    path("signals/<int:pk>/edit/", catalog.signal_edit, name="signal_edit"),
+    path("scoreboard/", dashboard.scoreboard, name="scoreboard"),
+    path("import/", bundles.import_view, name="import"),
+    path("export/", bundles.export_view, name="export"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
 ]
+
+handler403 = "tracker.views.common.permission_denied"

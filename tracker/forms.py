@@ -1,0 +1,329 @@
+"""Forms for the browser app: filters, in-place actions, and create/edit for every kind of object."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import Company, Person, Prediction, Quote, Signal, Source, Tag, Thesis
+
+Status = Prediction.Status
+
+
+def unique_key(model, text: str, exclude_pk=None) -> str:
+    """A slug from `text` that no other row of `model` uses yet."""
+    base = slugify(text)[:80].strip("-") or model._meta.model_name
+    taken = set(model.objects.filter(key__startswith=base).exclude(pk=exclude_pk).values_list("key", flat=True))
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+class KeyedForm(forms.ModelForm):
+    """Leaves the key optional: a blank key is made from the object's name or title."""
+
+    key_from = "name"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].required = False
+        self.fields["key"].help_text = "Optional. A short unique slug used in bundles; made from the name if blank."
+
+    def clean_key(self):
+        key = self.cleaned_data.get("key")
+        if key:
+            return key
+        if self.instance.pk:
+            return self.instance.key
+        return ""
+
+    def save(self, commit=True):
+        if not self.instance.key:
+            text = str(self.cleaned_data.get(self.key_from) or "")
+            self.instance.key = unique_key(type(self.instance), text)
+        return super().save(commit)
+
+
+class QuoteChoiceField(forms.ModelMultipleChoiceField):
+    """The quote picker: each quote shown with its speaker and moment."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, quote: Quote) -> str:
+        who = quote.speaker.name if quote.speaker else "Unattributed"
+        at = f" at {quote.timestamp_label}" if quote.timestamp_seconds is not None else ""
+        return f"{quote} — {who}, {quote.source.title}{at}"
+
+
+def quote_choices():
+    return Quote.objects.select_related("speaker", "source").order_by("source__title", "timestamp_seconds", "key")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PersonForm(KeyedForm):
+    class Meta:
+        model = Person
+        fields = ["name", "affiliation", "url", "key"]
+        labels = {"url": "Link"}
+
+
+class CompanyForm(KeyedForm):
+    class Meta:
+        model = Company
+        fields = ["name", "ticker", "url", "key"]
+        labels = {"url": "Website"}
+
+
+class SourceForm(KeyedForm):
+    key_from = "title"
+
+    class Meta:
+        model = Source
+        fields = ["kind", "title", "publisher", "author", "published_on", "url", "duration_seconds", "key"]
+        widgets = {"published_on": DateInput()}
+        labels = {"url": "URL", "duration_seconds": "Duration (seconds)"}
+
+
+class QuoteForm(KeyedForm):
+    key_from = "text"
+
+    class Meta:
+        model = Quote
+        fields = ["source", "speaker", "text", "timestamp_seconds", "key"]
+        labels = {"text": "Verbatim text", "timestamp_seconds": "Timestamp (seconds into the recording)"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+
+class ThesisForm(KeyedForm):
+    key_from = "title"
+    quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
+
+    class Meta:
+        model = Thesis
+        fields = ["title", "stance", "status", "rationale", "opened_on", "companies", "quotes", "key"]
+        widgets = {"opened_on": DateInput(), "companies": forms.CheckboxSelectMultiple,
+                   "rationale": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quotes"].queryset = quote_choices()
+
+
+class TagsField(forms.CharField):
+    """Free tags typed as a comma-separated list; each becomes a slug."""
+
+    def to_python(self, value) -> list[str]:
+        names = [slugify(part) for part in (value or "").split(",")]
+        return sorted({name for name in names if name})
+
+    def validate(self, value):
+        super().validate(value)
+        for name in value:
+            if len(name) > 60:
+                raise forms.ValidationError(f"The tag '{name[:20]}…' is too long (60 characters at most).")
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v.name if isinstance(v, Tag) else v) for v in value)
+        return value
+
+
+class PredictionForm(KeyedForm):
+    key_from = "statement"
+    quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
+    tags = TagsField(required=False, help_text="Comma-separated, e.g. ipo, m-and-a")
+    stated_percent = forms.FloatField(
+        required=False, min_value=0, max_value=100, label="Speaker's stated confidence (%)",
+        help_text="Only if the speaker gave a number.",
+    )
+
+    class Meta:
+        model = Prediction
+        fields = ["statement", "speaker", "source", "made_on", "resolve_by", "criteria", "quotes", "theses",
+                  "companies", "key"]
+        widgets = {"made_on": DateInput(), "resolve_by": DateInput(),
+                   "statement": forms.Textarea(attrs={"rows": 3}), "criteria": forms.Textarea(attrs={"rows": 3}),
+                   "theses": forms.CheckboxSelectMultiple, "companies": forms.CheckboxSelectMultiple}
+        labels = {"criteria": "Resolution criteria", "resolve_by": "Resolve by"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quotes"].queryset = quote_choices()
+        if self.instance.pk:
+            self.initial["tags"] = [t.name for t in self.instance.tags.all()]
+            if self.instance.stated_probability is not None:
+                self.initial["stated_percent"] = round(self.instance.stated_probability * 100, 2)
+        else:
+            self.initial.setdefault("made_on", timezone.localdate())
+
+    def clean_stated_percent(self):
+        value = self.cleaned_data.get("stated_percent")
+        if value is not None and not math.isfinite(value):
+            raise forms.ValidationError("Enter a number between 0 and 100.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        made_on, resolve_by = data.get("made_on"), data.get("resolve_by")
+        if made_on and resolve_by and resolve_by < made_on:
+            self.add_error("resolve_by", "The resolve-by date cannot be before the date the prediction was made.")
+        return data
+
+    def save(self, commit=True):
+        percent = self.cleaned_data.get("stated_percent")
+        self.instance.stated_probability = None if percent is None else percent / 100
+        if self.instance.pk:
+            # Any edit makes an open resolve form elsewhere stale.
+            self.instance.version += 1
+        prediction = super().save(commit)
+        if commit:
+            tags = [Tag.objects.get_or_create(name=name)[0] for name in self.cleaned_data["tags"]]
+            prediction.tags.set(tags)
+        return prediction
+
+
+class SignalForm(KeyedForm):
+    key_from = "title"
+
+    class Meta:
+        model = Signal
+        fields = ["title", "occurred_on", "direction", "url", "summary", "theses", "predictions", "key"]
+        widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3}),
+                   "theses": forms.CheckboxSelectMultiple}
+        labels = {"occurred_on": "Date", "url": "Link"}
+
+
+class QuickSignalForm(KeyedForm):
+    """Adding a signal from a thesis page: the thesis is implied."""
+
+    key_from = "title"
+
+    class Meta:
+        model = Signal
+        fields = ["title", "occurred_on", "direction", "url", "summary", "key"]
+        widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 2}),
+                   "key": forms.HiddenInput}
+        labels = {"occurred_on": "Date", "url": "Link", "direction": "Bears on the thesis as"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("occurred_on", timezone.localdate())
+
+
+class ThesisStatusForm(forms.ModelForm):
+    class Meta:
+        model = Thesis
+        fields = ["status"]
+
+
+class ResolveForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(Status.TRUE, "True — it happened"), (Status.FALSE, "False — it did not"),
+                 (Status.AMBIGUOUS, "Ambiguous — cannot be judged")],
+        widget=forms.RadioSelect, label="Outcome",
+    )
+    resolved_on = forms.DateField(widget=DateInput(), label="Resolved on")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000,
+                           label="Note")
+    evidence_url = forms.URLField(required=False, max_length=500, label="Evidence link",
+                                  assume_scheme="https")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("resolved_on", timezone.localdate())
+
+    def clean_resolved_on(self):
+        value = self.cleaned_data["resolved_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("A prediction cannot be resolved on a date in the future.")
+        return value
+
+
+class UndoForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ForecastForm(forms.Form):
+    percent = forms.FloatField(
+        min_value=1, max_value=99, label="Your probability (%)",
+        error_messages={"min_value": "Enter a probability from 1 to 99%.",
+                        "max_value": "Enter a probability from 1 to 99%."},
+        widget=forms.NumberInput(attrs={"step": "1", "min": "1", "max": "99", "inputmode": "numeric"}),
+    )
+    note = forms.CharField(required=False, max_length=2000, label="Note (optional)")
+
+    def clean_percent(self):
+        value = self.cleaned_data["percent"]
+        if not math.isfinite(value):
+            raise forms.ValidationError("Enter a probability from 1 to 99%.")
+        return value
+
+    @property
+    def probability(self) -> float:
+        return self.cleaned_data["percent"] / 100
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Bundle file (JSON)")
+
+
+SORTS = {
+    "resolve_by": ("Resolve-by date, soonest first", ["resolve_by", "id"]),
+    "-resolve_by": ("Resolve-by date, latest first", ["-resolve_by", "-id"]),
+    "-made_on": ("Newest first", ["-made_on", "-id"]),
+    "made_on": ("Oldest first", ["made_on", "id"]),
+    "-resolved_on": ("Recently resolved", ["-resolved_on", "-id"]),
+}
+DUE_CHOICES = [("", "Any time"), ("overdue", "Overdue (past resolve-by, still open)"),
+               ("soon", "Due in the next 30 days")]
+
+
+class PredictionFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search",
+                        widget=forms.SearchInput(attrs={"placeholder": "Words in the statement or criteria"}))
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices], label="Status")
+    speaker = forms.ModelChoiceField(required=False, queryset=Person.objects.all(), empty_label="Anyone",
+                                     label="Speaker")
+    thesis = forms.ModelChoiceField(required=False, queryset=Thesis.objects.all(), empty_label="Any thesis",
+                                    label="Thesis")
+    company = forms.ModelChoiceField(required=False, queryset=Company.objects.all(), empty_label="Any company",
+                                     label="Company")
+    tag = forms.ModelChoiceField(required=False, queryset=Tag.objects.all(), to_field_name="name",
+                                 empty_label="Any tag", label="Tag")
+    due = forms.ChoiceField(required=False, choices=DUE_CHOICES, label="Due")
+    sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()], label="Sort by")
+
+    def filter(self, queryset):
+        data = self.cleaned_data
+        if data.get("q"):
+            queryset = queryset.filter(Q(statement__icontains=data["q"]) | Q(criteria__icontains=data["q"]))
+        if data.get("status"):
+            queryset = queryset.filter(status=data["status"])
+        for name in ("speaker", "thesis", "company", "tag"):
+            if data.get(name):
+                field = {"speaker": "speaker", "thesis": "theses", "company": "companies", "tag": "tags"}[name]
+                queryset = queryset.filter(**{field: data[name]})
+        today = timezone.localdate()
+        if data.get("due") == "overdue":
+            queryset = queryset.due(today)
+        elif data.get("due") == "soon":
+            queryset = queryset.open().filter(resolve_by__gte=today,
+                                              resolve_by__lte=today + timedelta(days=30))
+        return queryset.order_by(*SORTS[data.get("sort") or "resolve_by"][1])
+
+    @property
+    def active(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.fields if name != "sort")

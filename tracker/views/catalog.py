@@ -1,0 +1,117 @@
+"""Sources, people, companies, quotes and signals: lists, detail pages and their forms."""
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tracker.forms import CompanyForm, PersonForm, PredictionForm, QuoteForm, SignalForm, SourceForm
+from tracker.models import Company, Person, Prediction, Signal, Source, attach_forecast_views
+
+from .common import edit_object, user_abilities
+
+Status = Prediction.Status
+
+
+def outcome_counts(prefix: str = "predictions") -> dict:
+    """Annotations: how many of an object's predictions resolved each way."""
+    return {
+        "n_predictions": Count(prefix, distinct=True),
+        "n_true": Count(prefix, filter=Q(**{f"{prefix}__status": Status.TRUE}), distinct=True),
+        "n_false": Count(prefix, filter=Q(**{f"{prefix}__status": Status.FALSE}), distinct=True),
+        "n_open": Count(prefix, filter=Q(**{f"{prefix}__status": Status.OPEN}), distinct=True),
+    }
+
+
+def predictions_of(request: HttpRequest, **filters) -> list[Prediction]:
+    predictions = list(Prediction.objects.with_relations().filter(**filters).order_by("resolve_by", "id"))
+    attach_forecast_views(predictions, request.user)
+    return predictions
+
+
+@require_GET
+def source_list(request: HttpRequest) -> HttpResponse:
+    sources = Source.objects.select_related("author").annotate(
+        n_quotes=Count("quotes", distinct=True), n_predictions=Count("predictions", distinct=True))
+    return render(request, "catalog/source_list.html", {"sources": sources, **user_abilities(request.user)})
+
+
+@require_GET
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    source = get_object_or_404(Source.objects.select_related("author"), pk=pk)
+    quotes = source.quotes.select_related("speaker").order_by("timestamp_seconds", "key")
+    return render(request, "catalog/source_detail.html", {
+        "source": source, "quotes": quotes, "predictions": predictions_of(request, source=source),
+        **user_abilities(request.user)})
+
+
+@require_GET
+def person_list(request: HttpRequest) -> HttpResponse:
+    people = Person.objects.annotate(**outcome_counts(), n_quotes=Count("quotes", distinct=True))
+    return render(request, "catalog/person_list.html", {"people": people, **user_abilities(request.user)})
+
+
+@require_GET
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.annotate(**outcome_counts()), pk=pk)
+    quotes = person.quotes.select_related("source").order_by("source", "timestamp_seconds")
+    scored = person.n_true + person.n_false
+    return render(request, "catalog/person_detail.html", {
+        "person": person, "quotes": quotes, "predictions": predictions_of(request, speaker=person),
+        "hit_rate": person.n_true / scored if scored else None, **user_abilities(request.user)})
+
+
+@require_GET
+def company_list(request: HttpRequest) -> HttpResponse:
+    companies = Company.objects.annotate(**outcome_counts(), n_theses=Count("theses", distinct=True))
+    return render(request, "catalog/company_list.html", {"companies": companies, **user_abilities(request.user)})
+
+
+@require_GET
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company, pk=pk)
+    return render(request, "catalog/company_detail.html", {
+        "company": company, "theses": company.theses.order_by("title"),
+        "predictions": predictions_of(request, companies=company), **user_abilities(request.user)})
+
+
+@require_GET
+def signal_list(request: HttpRequest) -> HttpResponse:
+    signals = Signal.objects.prefetch_related("theses", "predictions").order_by("-occurred_on", "title")
+    return render(request, "catalog/signal_list.html", {"signals": signals, **user_abilities(request.user)})
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@require_http_methods(["GET", "POST"])
+def source_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return edit_object(request, SourceForm, pk)
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return edit_object(request, PersonForm, pk)
+
+
+@require_http_methods(["GET", "POST"])
+def company_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return edit_object(request, CompanyForm, pk)
+
+
+@require_http_methods(["GET", "POST"])
+def quote_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return edit_object(request, QuoteForm, pk, source=_int_param(request, "source"))
+
+
+@require_http_methods(["GET", "POST"])
+def signal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return edit_object(request, SignalForm, pk)
+
+
+@require_http_methods(["GET", "POST"])
+def prediction_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return edit_object(request, PredictionForm, pk, source=_int_param(request, "source"),
+                       speaker=_int_param(request, "speaker"))

@@ -1,0 +1,54 @@
+"""Pieces every view family uses."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+
+def user_abilities(user) -> dict[str, bool]:
+    return {
+        "can_resolve": user.has_perm("tracker.resolve_prediction"),
+        "can_forecast": user.has_perm("tracker.add_forecast"),
+        "can_edit": user.has_perm("tracker.change_prediction"),
+    }
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """Where a plain form post goes back to: the page it came from, if that page is ours."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return default
+
+
+def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initial) -> HttpResponse:
+    """Create (pk None) or edit one object with its ModelForm; editors only."""
+    model = form_class._meta.model
+    name = model._meta.verbose_name
+    instance = get_object_or_404(model, pk=pk) if pk else None
+    perm = f"tracker.{'change' if instance else 'add'}_{model._meta.model_name}"
+    if not request.user.has_perm(perm):
+        verb = "change" if instance else "create"
+        raise PermissionDenied(f"Only editors can {verb} {model._meta.verbose_name_plural}.")
+    form = form_class(request.POST or None, instance=instance, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, f"{name.capitalize()} “{saved}” saved.")
+        if request.htmx:
+            return HttpResponseClientRedirect(saved.get_absolute_url())
+        return redirect(saved)
+    context = {"form": form, "object": instance, "verbose_name": name,
+               "cancel_url": instance.get_absolute_url() if instance else safe_next(request, "/")}
+    return render(request, "objects/form.html", context, status=422 if form.is_bound else 200)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403 with the reason. For htmx, the message goes to the page's message area, not into a card."""
+    response = render(request, "403.html", {"exception": str(exception or "")}, status=403)
+    if getattr(request, "htmx", False):
+        response = reswap(retarget(response, "#flash"), "innerHTML")
+    return response

@@ -1,0 +1,166 @@
+"""Prediction pages and the in-place actions on them: resolve, undo, forecast."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tracker import services
+from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
+from tracker.models import Prediction, Signal, attach_forecast_views
+from tracker.summary import page_summary
+
+from .common import safe_next, user_abilities
+
+PER_PAGE = 20
+
+
+@require_GET
+def prediction_list(request: HttpRequest) -> HttpResponse:
+    form = PredictionFilterForm(request.GET or None)
+    predictions = Prediction.objects.with_relations()
+    status = 200
+    if form.is_bound and not form.is_valid():
+        predictions, status = predictions.none(), 400
+    elif form.is_bound:
+        predictions = form.filter(predictions)
+    else:
+        predictions = predictions.order_by("resolve_by", "id")
+    page = Paginator(predictions, PER_PAGE).get_page(request.GET.get("page"))
+    attach_forecast_views(page.object_list, request.user)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), **user_abilities(request.user)}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "predictions/list.html#results", context, status=status)
+    return render(request, "predictions/list.html", {**context, **page_summary(request.user)}, status=status)
+
+
+@require_GET
+def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    prediction = get_object_or_404(Prediction.objects.with_relations(), pk=pk)
+    return render(request, "predictions/detail.html", detail_context(request, prediction))
+
+
+def detail_context(request: HttpRequest, prediction: Prediction, **extra) -> dict:
+    attach_forecast_views([prediction], request.user)
+    forecasts = list(prediction.forecasts.select_related("user").order_by("-made_at", "-id"))
+    return {
+        "p": prediction,
+        "on_detail": True,
+        "quotes": prediction.quotes.select_related("speaker", "source").order_by("source", "timestamp_seconds"),
+        "theses": prediction.theses.all(),
+        "signals": prediction.signals.order_by("-occurred_on"),
+        "forecasts": forecasts,
+        "my_forecasts": [f for f in forecasts if f.user_id == request.user.pk],
+        "history": prediction.history.select_related("actor").order_by("-at", "-id"),
+        **user_abilities(request.user),
+        **extra,
+    }
+
+
+def card_response(request: HttpRequest, prediction: Prediction, *, status: int = 200, **extra) -> HttpResponse:
+    """The prediction's card, plus out-of-band updates of every figure on the page that depends on it."""
+    on_detail = (request.POST.get("panel") or request.GET.get("panel")) == "detail"
+    if on_detail:
+        context = detail_context(request, prediction, **extra)
+    else:
+        attach_forecast_views([prediction], request.user)
+        context = {"p": prediction, **user_abilities(request.user), **extra}
+    html = render_to_string("predictions/_card.html", context, request)
+    if request.method == "POST" and status < 400:
+        html += render_to_string("_summary_oob.html", page_summary(request.user), request)
+        if on_detail:
+            html += render_to_string("predictions/detail.html#histories", {**context, "oob": True}, request)
+    return HttpResponse(html, status=status)
+
+
+def after_action(request: HttpRequest, prediction: Prediction, message: str, **extra) -> HttpResponse:
+    if request.htmx:
+        return card_response(request, prediction, message=message, **extra)
+    messages.success(request, message)
+    return redirect(safe_next(request, prediction.get_absolute_url()))
+
+
+def refused(request: HttpRequest, prediction: Prediction, status: int, message: str, **extra) -> HttpResponse:
+    """A refused action: the card with the reason for htmx, or the detail page for a plain form post."""
+    extra |= {"message": message, "message_kind": "error"}
+    if request.htmx:
+        return card_response(request, prediction, status=status, **extra)
+    return render(request, "predictions/detail.html", detail_context(request, prediction, **extra), status=status)
+
+
+def conflict_message(current: Prediction) -> str:
+    if current.is_open:
+        state = "it is open again"
+    else:
+        state = f"it is now resolved “{current.get_status_display()}” (on {current.resolved_on:%d %b %Y})"
+    return f"Not saved: someone else changed this prediction since you loaded the page — {state}. Review and retry."
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("tracker.resolve_prediction", raise_exception=True)
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows the resolve form (in the card for htmx, on the detail page otherwise); POST resolves."""
+    prediction = get_object_or_404(Prediction.objects.with_relations(), pk=pk)
+    if request.method == "GET":
+        form = None if "close" in request.GET else ResolveForm(initial={"version": prediction.version})
+        if request.htmx:
+            return card_response(request, prediction, resolve_form=form, focus="resolve" if not form else None)
+        return render(request, "predictions/detail.html", detail_context(request, prediction, resolve_form=form))
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return refused(request, prediction, 422, "Please correct the fields marked below.", resolve_form=form)
+    try:
+        prediction = services.resolve(
+            prediction, status=form.cleaned_data["status"], expected_version=form.cleaned_data["version"],
+            actor=request.user, resolved_on=form.cleaned_data["resolved_on"], note=form.cleaned_data["note"],
+            evidence_url=form.cleaned_data["evidence_url"],
+        )
+    except services.Conflict as conflict:
+        return refused(request, conflict.current, 409, conflict_message(conflict.current))
+    return after_action(request, prediction, f"Resolved as “{prediction.get_status_display()}”.",
+                        focus="undo")
+
+
+@require_POST
+@permission_required("tracker.resolve_prediction", raise_exception=True)
+def undo(request: HttpRequest, pk: int) -> HttpResponse:
+    prediction = get_object_or_404(Prediction.objects.with_relations(), pk=pk)
+    form = UndoForm(request.POST)
+    if not form.is_valid():
+        return refused(request, prediction, 400, "The undo request was incomplete; reload the page and retry.")
+    try:
+        prediction = services.undo(prediction, expected_version=form.cleaned_data["version"], actor=request.user)
+    except services.NothingToUndo as exc:
+        return refused(request, prediction, 409, str(exc))
+    except services.Conflict as conflict:
+        return refused(request, conflict.current, 409, conflict_message(conflict.current))
+    now = "open again" if prediction.is_open else f"back to “{prediction.get_status_display()}”"
+    return after_action(request, prediction, f"Resolution undone: the prediction is {now}.", focus="resolve")
+
+
+@require_POST
+@permission_required("tracker.add_forecast", raise_exception=True)
+def forecast(request: HttpRequest, pk: int) -> HttpResponse:
+    prediction = get_object_or_404(Prediction.objects.with_relations(), pk=pk)
+    form = ForecastForm(request.POST)
+    if not form.is_valid():
+        return refused(request, prediction, 422, "Your forecast was not saved.", forecast_form=form,
+                       focus="forecast")
+    services.record_forecast(prediction, request.user, form.probability, form.cleaned_data["note"])
+    return after_action(request, prediction, f"Forecast saved: {form.cleaned_data['percent']:g}%.",
+                        focus="forecast")
+
+
+# Used by the thesis page and the dashboard: theses with their latest signals.
+def latest_signals_prefetch(limit: int = 3) -> Prefetch:
+    return Prefetch("signals", queryset=Signal.objects.order_by("-occurred_on", "-id")[:limit],
+                    to_attr="latest_signals")
+

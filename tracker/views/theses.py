@@ -1,0 +1,100 @@
+"""Theses: the list by stance, the detail page, and its in-place status change and new signals."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tracker.forms import QuickSignalForm, ThesisForm, ThesisStatusForm
+from tracker.models import Prediction, Signal, Thesis, attach_forecast_views
+
+from .common import edit_object, user_abilities
+
+Direction = Signal.Direction
+
+
+@require_GET
+def thesis_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    theses = Thesis.objects.prefetch_related("companies").annotate(
+        n_predictions=Count("predictions", distinct=True),
+        n_for=Count("signals", filter=Q(signals__direction=Direction.SUPPORTS), distinct=True),
+        n_against=Count("signals", filter=Q(signals__direction=Direction.CONTRADICTS), distinct=True),
+    ).order_by("title")
+    if status in Thesis.Status.values:
+        theses = theses.filter(status=status)
+    by_stance = {stance: [] for stance in Thesis.Stance}
+    for thesis in theses:
+        by_stance[thesis.stance].append(thesis)
+    return render(request, "theses/list.html", {
+        "groups": [(stance.label, items) for stance, items in by_stance.items() if items],
+        "status": status, "statuses": Thesis.Status.choices, **user_abilities(request.user)})
+
+
+def thesis_context(request: HttpRequest, thesis: Thesis, **extra) -> dict:
+    predictions = list(thesis.predictions.with_relations().order_by("resolve_by", "id"))
+    attach_forecast_views(predictions, request.user)
+    return {
+        "thesis": thesis,
+        "companies": thesis.companies.all(),
+        "quotes": thesis.quotes.select_related("speaker", "source").order_by("source", "timestamp_seconds"),
+        "predictions": predictions,
+        "outcomes": {s: sum(p.status == s for p in predictions) for s in Prediction.Status.values},
+        "signals": thesis.signals.order_by("-occurred_on", "-id"),
+        "signal_form": extra.pop("signal_form", None) or QuickSignalForm(),
+        "status_form": extra.pop("status_form", None) or ThesisStatusForm(instance=thesis),
+        **user_abilities(request.user),
+        **extra,
+    }
+
+
+@require_GET
+def thesis_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    thesis = get_object_or_404(Thesis, pk=pk)
+    return render(request, "theses/detail.html", thesis_context(request, thesis))
+
+
+@require_POST
+@permission_required("tracker.change_thesis", raise_exception=True)
+def thesis_status(request: HttpRequest, pk: int) -> HttpResponse:
+    thesis = get_object_or_404(Thesis, pk=pk)
+    form = ThesisStatusForm(request.POST, instance=thesis)
+    if form.is_valid():
+        form.save()
+        message = f"Status changed to “{thesis.get_status_display()}”."
+        if not request.htmx:
+            messages.success(request, message)
+            return redirect(thesis)
+        return render(request, "theses/detail.html#status", thesis_context(request, thesis, status_message=message))
+    thesis.refresh_from_db()
+    context = thesis_context(request, thesis, status_form=form)
+    template = "theses/detail.html#status" if request.htmx else "theses/detail.html"
+    return render(request, template, context, status=422)
+
+
+@require_POST
+@permission_required("tracker.add_signal", raise_exception=True)
+def thesis_add_signal(request: HttpRequest, pk: int) -> HttpResponse:
+    thesis = get_object_or_404(Thesis, pk=pk)
+    form = QuickSignalForm(request.POST)
+    if form.is_valid():
+        with transaction.atomic():
+            signal = form.save()
+            signal.theses.add(thesis)
+        message = f"Signal “{signal.title}” added."
+        if not request.htmx:
+            messages.success(request, message)
+            return redirect(thesis)
+        return render(request, "theses/detail.html#signals",
+                      thesis_context(request, thesis, signal_message=message, new_signal=signal.pk))
+    context = thesis_context(request, thesis, signal_form=form)
+    template = "theses/detail.html#signals" if request.htmx else "theses/detail.html"
+    return render(request, template, context, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def thesis_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return edit_object(request, ThesisForm, pk)
