@@ -292,19 +292,24 @@ DUE_CHOICES = [("", "Any time"), ("overdue", "Overdue (past resolve-by, still op
 
 
 class PredictionFilterForm(forms.Form):
+    """The predictions list's filters. Choices are loaded once, so validating costs no extra query."""
+
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.SearchInput(attrs={"placeholder": "Words in the statement or criteria"}))
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices], label="Status")
-    speaker = forms.ModelChoiceField(required=False, queryset=Person.objects.all(), empty_label="Anyone",
-                                     label="Speaker")
-    thesis = forms.ModelChoiceField(required=False, queryset=Thesis.objects.all(), empty_label="Any thesis",
-                                    label="Thesis")
-    company = forms.ModelChoiceField(required=False, queryset=Company.objects.all(), empty_label="Any company",
-                                     label="Company")
-    tag = forms.ModelChoiceField(required=False, queryset=Tag.objects.all(), to_field_name="name",
-                                 empty_label="Any tag", label="Tag")
+    speaker = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Speaker")
+    thesis = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Thesis")
+    company = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Company")
+    tag = forms.ChoiceField(required=False, label="Tag")
     due = forms.ChoiceField(required=False, choices=DUE_CHOICES, label="Due")
     sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()], label="Sort by")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["speaker"].choices = [("", "Anyone"), *Person.objects.values_list("pk", "name")]
+        self.fields["thesis"].choices = [("", "Any thesis"), *Thesis.objects.values_list("pk", "title")]
+        self.fields["company"].choices = [("", "Any company"), *Company.objects.values_list("pk", "name")]
+        self.fields["tag"].choices = [("", "Any tag"), *((n, n) for n in Tag.objects.values_list("name", flat=True))]
 
     def filter(self, queryset):
         data = self.cleaned_data
@@ -312,18 +317,13 @@ class PredictionFilterForm(forms.Form):
             queryset = queryset.filter(Q(statement__icontains=data["q"]) | Q(criteria__icontains=data["q"]))
         if data.get("status"):
             queryset = queryset.filter(status=data["status"])
-        for name in ("speaker", "thesis", "company", "tag"):
+        lookups = {"speaker": "speaker_id", "thesis": "theses__id", "company": "companies__id", "tag": "tags__name"}
+        for name, lookup in lookups.items():
             if data.get(name):
-                field = {"speaker": "speaker", "thesis": "theses", "company": "companies", "tag": "tags"}[name]
-                queryset = queryset.filter(**{field: data[name]})
+                queryset = queryset.filter(**{lookup: data[name]})
         today = timezone.localdate()
         if data.get("due") == "overdue":
             queryset = queryset.due(today)
         elif data.get("due") == "soon":
-            queryset = queryset.open().filter(resolve_by__gte=today,
-                                              resolve_by__lte=today + timedelta(days=30))
+            queryset = queryset.open().filter(resolve_by__gte=today, resolve_by__lte=today + timedelta(days=30))
         return queryset.order_by(*SORTS[data.get("sort") or "resolve_by"][1])
-
-    @property
-    def active(self) -> bool:
-        return self.is_bound and any(self.data.get(name) for name in self.fields if name != "sort")
