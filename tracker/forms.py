@@ -259,8 +259,8 @@ class UndoForm(forms.Form):
 class ForecastForm(forms.Form):
     percent = forms.FloatField(
         min_value=1, max_value=99, label="Your probability (%)",
-        error_messages={"min_value": "Enter a probability from 1 to 99%.",
-                        "max_value": "Enter a probability from 1 to 99%."},
+        error_messages={"min_value": "Enter a probability from 1 to 99%%.",
+                        "max_value": "Enter a probability from 1 to 99%%."},
         widget=forms.NumberInput(attrs={"step": "1", "min": "1", "max": "99", "inputmode": "numeric"}),
     )
     note = forms.CharField(required=False, max_length=2000, label="Note (optional)")

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import path
 
 from tracker.views import bundles, catalog, dashboard, predictions, theses
 
@@ -38,7 +39,12 @@ urlpatterns = [
     path("scoreboard/", dashboard.scoreboard, name="scoreboard"),
     path("import/", bundles.import_view, name="import"),
     path("export/", bundles.export_view, name="export"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Only these account pages: there is no e-mail, so no self-service password reset.
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
     path("admin/", admin.site.urls),
 ]
 
