@@ -3,6 +3,7 @@ import os
 import pytest
 
 from tests.factories import make_user
+from tracker.apps import HISTORY_LOCK
 
 # Playwright's sync API keeps an event loop running in the main thread; without this the ORM raises
 # SynchronousOnlyOperation in fixtures, teardown flushes and later ordinary tests.
@@ -16,6 +17,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def history_purgeable():
+    """Let the test database be emptied between tests; tests of the append-only rule lock it again."""
+    HISTORY_LOCK["locked"] = False
+    yield
+    HISTORY_LOCK["locked"] = True
+
+
+@pytest.fixture
+def history_locked():
+    HISTORY_LOCK["locked"] = True
+    yield
+    HISTORY_LOCK["locked"] = False
 
 
 @pytest.fixture

@@ -1,6 +1,22 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+# The SQLite triggers that keep the resolution history append-only ask this flag. Only the test suite
+# lowers it, so that it can empty the tables between tests (PostgreSQL empties them with TRUNCATE,
+# which row triggers do not see).
+HISTORY_LOCK = {"locked": True}
+
+
+def register_history_lock(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "tracker_history_locked", 0, lambda: int(HISTORY_LOCK["locked"]), deterministic=False
+        )
 
 
 class TrackerConfig(AppConfig):
     name = "tracker"
     verbose_name = "Thesis Tracker"
+
+    def ready(self):
+        connection_created.connect(register_history_lock, dispatch_uid="tracker_history_lock")
