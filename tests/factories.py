@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from tracker.models import Company, Person, Prediction, Quote, Signal, Source, Tag, Thesis
+from tracker.roles import create_roles
 
 _n = count(1)
 
@@ -14,6 +15,8 @@ _n = count(1)
 def make_user(username: str | None = None, role: str | None = None, password: str = "pw-for-tests-1"):
     user = get_user_model().objects.create_user(username or f"user{next(_n)}", password=password)
     if role:
+        if not Group.objects.filter(name=role).exists():
+            create_roles()  # a transactional test's flush empties the groups the migration made
         user.groups.add(Group.objects.get(name=role))
     return user
 

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from tracker.bundle import import_bundle
 from tracker.models import Prediction
+from tracker.roles import create_roles
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "lex-fridman-490.json"
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         user.set_password(password)
         user.save()
+        create_roles()
         user.groups.add(Group.objects.get(name="editors"))
         verb = "Created" if created else "Kept"
         self.stdout.write(self.style.SUCCESS(
