@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import close_old_connections, connection
+from django.db import connection, connections
 
 from tests.factories import make_prediction, make_user
 from tracker import services
@@ -30,7 +30,7 @@ def test_backup_while_writing_then_restore_gives_back_the_backed_up_data(tmp_pat
             while not stop.is_set():
                 written.append(services.record_forecast(p, user, 0.5).pk)
         finally:
-            close_old_connections()
+            connections.close_all()
 
     thread = threading.Thread(target=writer)
     thread.start()

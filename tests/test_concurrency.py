@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connections
 from django.test import Client
 
 from tests.factories import make_prediction, make_user
@@ -22,7 +22,7 @@ def race(make_request, n=RACERS):
             barrier.wait()
             results[i] = make_request(i)
         finally:
-            close_old_connections()
+            connections.close_all()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:
