@@ -16,7 +16,7 @@ from tracker.forms import ImportForm
 def import_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("tracker.add_prediction"):
         raise PermissionDenied("Only editors can import bundles.")
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     problems: list[Problem] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

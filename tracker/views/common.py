@@ -34,7 +34,8 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
     if not request.user.has_perm(perm):
         verb = "change" if instance else "create"
         raise PermissionDenied(f"Only editors can {verb} {model._meta.verbose_name_plural}.")
-    form = form_class(request.POST or None, instance=instance, initial=initial)
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data, instance=instance, initial=initial)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         messages.success(request, f"{name.capitalize()} “{saved}” saved.")
