@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
 )
 
 from .models import (
@@ -56,6 +57,15 @@ PredictionStatus = Literal["open", "true", "false", "ambiguous"]
 
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def no_nul_characters(cls, value):
+        # PostgreSQL cannot store NUL in text, and no real quote or note contains one.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("contains a NUL character (\\u0000)")
+        return value
 
 
 class PersonIn(Item):
@@ -213,6 +223,8 @@ def describe(error: dict[str, Any]) -> str:
         if str(ctx.get("pattern")) == r"\S":
             return "must not be blank"
         return f"invalid value {_shown(value)}"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
     if kind in {"finite_number"}:
         return f"{_shown(value)} is not a finite number"
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
