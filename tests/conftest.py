@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import make_user
 from tracker.apps import HISTORY_LOCK
@@ -25,6 +26,13 @@ def history_purgeable():
     HISTORY_LOCK["locked"] = False
     yield
     HISTORY_LOCK["locked"] = True
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(request):
+    """The cache table outlives each test's transaction; start every test without a cached scoreboard."""
+    if request.node.get_closest_marker("django_db") or "django_db_setup" in request.fixturenames:
+        cache.clear()
 
 
 @pytest.fixture

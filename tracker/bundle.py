@@ -27,6 +27,7 @@ from pydantic import (
     field_validator,
 )
 
+from .cache import invalidate_scoreboard
 from .models import (
     Company,
     Forecast,
@@ -432,6 +433,8 @@ class Importer:
                 "theses": (Thesis, s.theses), "predictions": (Prediction, s.predictions)})
             self._import_forecasts()
             self._import_history()
+            if self.report.changed:
+                invalidate_scoreboard()
         return self.report
 
     # helpers

@@ -287,37 +287,47 @@ SORTS = {
     "made_on": ("Oldest first", ["made_on", "id"]),
     "-resolved_on": ("Recently resolved", ["-resolved_on", "-id"]),
 }
+SCORED = "scored"
 DUE_CHOICES = [("", "Any time"), ("overdue", "Overdue (past resolve-by, still open)"),
                ("soon", "Due in the next 30 days")]
 
 
 class PredictionFilterForm(forms.Form):
-    """The predictions list's filters. Choices are loaded once, so validating costs no extra query."""
+    """The predictions list's filters, by key so that links stay readable and stable.
+
+    Choices are loaded once, so validating a filter costs no extra query.
+    """
 
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.SearchInput(attrs={"placeholder": "Words in the statement or criteria"}))
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices], label="Status")
-    speaker = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Speaker")
-    thesis = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Thesis")
-    company = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Company")
+    status = forms.ChoiceField(required=False, label="Status", choices=[
+        ("", "Any status"), *Status.choices, (SCORED, "Resolved true or false")])
+    speaker = forms.ChoiceField(required=False, label="Speaker")
+    source = forms.ChoiceField(required=False, label="Source")
+    thesis = forms.ChoiceField(required=False, label="Thesis")
+    company = forms.ChoiceField(required=False, label="Company")
     tag = forms.ChoiceField(required=False, label="Tag")
     due = forms.ChoiceField(required=False, choices=DUE_CHOICES, label="Due")
     sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()], label="Sort by")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["speaker"].choices = [("", "Anyone"), *Person.objects.values_list("pk", "name")]
-        self.fields["thesis"].choices = [("", "Any thesis"), *Thesis.objects.values_list("pk", "title")]
-        self.fields["company"].choices = [("", "Any company"), *Company.objects.values_list("pk", "name")]
+        self.fields["speaker"].choices = [("", "Anyone"), *Person.objects.values_list("key", "name")]
+        self.fields["source"].choices = [("", "Any source"), *Source.objects.values_list("key", "title")]
+        self.fields["thesis"].choices = [("", "Any thesis"), *Thesis.objects.values_list("key", "title")]
+        self.fields["company"].choices = [("", "Any company"), *Company.objects.values_list("key", "name")]
         self.fields["tag"].choices = [("", "Any tag"), *((n, n) for n in Tag.objects.values_list("name", flat=True))]
 
     def filter(self, queryset):
         data = self.cleaned_data
         if data.get("q"):
             queryset = queryset.filter(Q(statement__icontains=data["q"]) | Q(criteria__icontains=data["q"]))
-        if data.get("status"):
+        if data.get("status") == SCORED:
+            queryset = queryset.scored()
+        elif data.get("status"):
             queryset = queryset.filter(status=data["status"])
-        lookups = {"speaker": "speaker_id", "thesis": "theses__id", "company": "companies__id", "tag": "tags__name"}
+        lookups = {"speaker": "speaker__key", "source": "source__key", "thesis": "theses__key",
+                   "company": "companies__key", "tag": "tags__name"}
         for name, lookup in lookups.items():
             if data.get(name):
                 queryset = queryset.filter(**{lookup: data[name]})

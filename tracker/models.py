@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -216,9 +216,8 @@ class PredictionQuerySet(models.QuerySet):
         return self.open().filter(resolve_by__lt=today or timezone.localdate())
 
     def with_relations(self) -> PredictionQuerySet:
-        return self.select_related("speaker", "source").prefetch_related(
-            "tags", Prefetch("companies", queryset=Company.objects.order_by("name"))
-        )
+        """What a prediction card shows, fetched up front."""
+        return self.select_related("speaker", "source").prefetch_related("tags")
 
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(Prediction.Status.values, 0)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .cache import invalidate_scoreboard
 from .models import Forecast, Prediction, ResolutionEvent
 
 Status = Prediction.Status
@@ -103,6 +104,7 @@ def resolve(
             from_status=from_status, to_status=state.status, resolved_on=state.resolved_on,
             note=state.note, evidence_url=state.evidence_url,
         )
+        invalidate_scoreboard()
     return prediction
 
 
@@ -120,10 +122,13 @@ def undo(prediction: Prediction, *, expected_version: int, actor=None, note: str
             from_status=from_status, to_status=restored.status, resolved_on=restored.resolved_on,
             note=note, evidence_url="",
         )
+        invalidate_scoreboard()
     return prediction
 
 
 def record_forecast(prediction: Prediction, user, probability: float, note: str = "") -> Forecast:
     """Add a forecast to the user's history on this prediction; the newest is their current view."""
     with transaction.atomic():
-        return Forecast.objects.create(prediction=prediction, user=user, probability=probability, note=note)
+        forecast = Forecast.objects.create(prediction=prediction, user=user, probability=probability, note=note)
+        invalidate_scoreboard()
+    return forecast

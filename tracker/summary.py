@@ -19,9 +19,11 @@ def page_summary(user) -> dict:
         ambiguous=Count("id", filter=Q(status=Status.AMBIGUOUS)),
         overdue=Count("id", filter=Q(status=Status.OPEN, resolve_by__lt=today)),
     )
+    return summary_of(counts)
+
+
+def summary_of(counts: dict) -> dict:
+    """The summary from status counts (the scoreboard's totals have the same figures)."""
+    counts = {"all": counts.get("all", counts.get("predictions")), **counts}
     scored = counts["true"] + counts["false"]
-    return {
-        "counts": counts,
-        "hit_rate": counts["true"] / scored if scored else None,
-        "scored": scored,
-    }
+    return {"counts": counts, "hit_rate": counts["true"] / scored if scored else None, "scored": scored}

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tracker.forms import CompanyForm, PersonForm, PredictionForm, QuoteForm, SignalForm, SourceForm
 from tracker.models import Company, Person, Prediction, Signal, Source, attach_forecast_views
 
-from .common import edit_object, user_abilities
+from .common import edit_object
 
 Status = Prediction.Status
 
@@ -33,7 +33,7 @@ def predictions_of(request: HttpRequest, **filters) -> list[Prediction]:
 def source_list(request: HttpRequest) -> HttpResponse:
     sources = Source.objects.select_related("author").annotate(
         n_quotes=Count("quotes", distinct=True), n_predictions=Count("predictions", distinct=True))
-    return render(request, "catalog/source_list.html", {"sources": sources, **user_abilities(request.user)})
+    return render(request, "catalog/source_list.html", {"sources": sources})
 
 
 @require_GET
@@ -42,13 +42,13 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quotes = source.quotes.select_related("speaker").order_by("timestamp_seconds", "key")
     return render(request, "catalog/source_detail.html", {
         "source": source, "quotes": quotes, "predictions": predictions_of(request, source=source),
-        **user_abilities(request.user)})
+       })
 
 
 @require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
     people = Person.objects.annotate(**outcome_counts(), n_quotes=Count("quotes", distinct=True))
-    return render(request, "catalog/person_list.html", {"people": people, **user_abilities(request.user)})
+    return render(request, "catalog/person_list.html", {"people": people})
 
 
 @require_GET
@@ -58,13 +58,13 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scored = person.n_true + person.n_false
     return render(request, "catalog/person_detail.html", {
         "person": person, "quotes": quotes, "predictions": predictions_of(request, speaker=person),
-        "hit_rate": person.n_true / scored if scored else None, **user_abilities(request.user)})
+        "hit_rate": person.n_true / scored if scored else None})
 
 
 @require_GET
 def company_list(request: HttpRequest) -> HttpResponse:
     companies = Company.objects.annotate(**outcome_counts(), n_theses=Count("theses", distinct=True))
-    return render(request, "catalog/company_list.html", {"companies": companies, **user_abilities(request.user)})
+    return render(request, "catalog/company_list.html", {"companies": companies})
 
 
 @require_GET
@@ -72,13 +72,13 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company, pk=pk)
     return render(request, "catalog/company_detail.html", {
         "company": company, "theses": company.theses.order_by("title"),
-        "predictions": predictions_of(request, companies=company), **user_abilities(request.user)})
+        "predictions": predictions_of(request, companies=company)})
 
 
 @require_GET
 def signal_list(request: HttpRequest) -> HttpResponse:
     signals = Signal.objects.prefetch_related("theses", "predictions").order_by("-occurred_on", "title")
-    return render(request, "catalog/signal_list.html", {"signals": signals, **user_abilities(request.user)})
+    return render(request, "catalog/signal_list.html", {"signals": signals})
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:

@@ -2,18 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-
-def user_abilities(user) -> dict[str, bool]:
-    return {
-        "can_resolve": user.has_perm("tracker.resolve_prediction"),
-        "can_forecast": user.has_perm("tracker.add_forecast"),
-        "can_edit": user.has_perm("tracker.change_prediction"),
-    }
+from tracker.cache import invalidate_scoreboard
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -37,7 +32,9 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
     data = request.POST if request.method == "POST" else None
     form = form_class(data, instance=instance, initial=initial)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
+        with transaction.atomic():
+            saved = form.save()
+            invalidate_scoreboard()
         messages.success(request, f"{name.capitalize()} “{saved}” saved.")
         if request.htmx:
             return HttpResponseClientRedirect(saved.get_absolute_url())

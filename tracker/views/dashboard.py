@@ -1,17 +1,50 @@
 """The dashboard and the scoreboard."""
 
+import csv
+import io
+import json
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from tracker.cache import cached_scoreboard
+from tracker.charts import calibration_chart, over_time_chart
+from tracker.management.commands.scoreboard import csv_rows
 from tracker.models import Prediction, Thesis, attach_forecast_views
-from tracker.summary import page_summary
+from tracker.summary import page_summary, summary_of
 
-from .common import user_abilities
 from .predictions import latest_signals_prefetch
 
 DUE_ON_DASHBOARD = 10
+SMALL_SAMPLE = 5  # groups with fewer resolved predictions carry a warning
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    label: str  # the column naming the row
+    filter: str  # the predictions-list filter that shows the rows' predictions
+    columns: dict[str, str]
+    default_sort: str
+
+
+GROUP_COLUMNS = {"resolved": "Resolved", "correct": "Came true", "accuracy": "Accuracy (95% interval)"}
+TABLES = {
+    "forecasters": Table("Forecasters", "username", "", {
+        "username": "Forecaster", "scored": "Scored", "brier": "Brier", "log_score": "Log score",
+        "relative_brier": "Relative Brier"}, "brier"),
+    "speakers": Table("Speakers", "name", "speaker", {"name": "Speaker", **GROUP_COLUMNS,
+                                                      "stated_brier": "Brier of stated odds"}, "-resolved"),
+    "sources": Table("Sources", "title", "source", {"title": "Source", **GROUP_COLUMNS}, "-resolved"),
+    "theses": Table("Theses", "title", "thesis", {"title": "Thesis", **GROUP_COLUMNS,
+                                                  "signals_for": "Signals for", "signals_against": "Against"},
+                    "-resolved"),
+    "companies": Table("Companies", "name", "company", {"name": "Company", **GROUP_COLUMNS}, "-resolved"),
+    "tags": Table("Tags", "tag", "tag", {"tag": "Tag", **GROUP_COLUMNS}, "-resolved"),
+}
 
 
 @require_GET
@@ -24,9 +57,56 @@ def dashboard(request: HttpRequest) -> HttpResponse:
               .order_by("title"))
     return render(request, "dashboard.html", {
         "due": due, "recent": recent, "theses": theses, **page_summary(request.user),
-        **user_abilities(request.user)})
+       })
 
 
 @require_GET
 def scoreboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "scoreboard.html", {**page_summary(request.user), **user_abilities(request.user)})
+    board = cached_scoreboard(request.user)
+    download = request.GET.get("format")
+    if download in {"json", "csv"}:
+        return scoreboard_download(board, download)
+    table, order = request.GET.get("table"), request.GET.get("sort", "")
+    if request.htmx and table in TABLES:
+        return render(request, "scoreboard/_table.html", table_context(board, table, order))
+    context = {
+        "board": board,
+        "tables": [table_context(board, name, order if name == table else "") for name in TABLES],
+        "calibration_chart": calibration_chart(board["calibration"]),
+        "my_calibration_chart": calibration_chart(board["my_calibration"] or []),
+        "over_time_chart": over_time_chart(board["by_month"]),
+        "small_sample": SMALL_SAMPLE,
+    }
+    if request.htmx and request.GET.get("part") == "board":
+        return render(request, "scoreboard.html#board", context)
+    due = list(Prediction.objects.due().with_relations().order_by("resolve_by", "id")[:DUE_ON_DASHBOARD])
+    attach_forecast_views(due, request.user)
+    return render(request, "scoreboard.html", {**context, "due": due, **summary_of(board["totals"])})
+
+
+def table_context(board: dict, name: str, order: str) -> dict:
+    spec = TABLES[name]
+    column = order.lstrip("-")
+    if column not in spec.columns:
+        order, column = spec.default_sort, spec.default_sort.lstrip("-")
+    rows = sort_rows(board[name], column, descending=order.startswith("-"))
+    return {"name": name, "spec": spec, "rows": rows, "order": order, "small_sample": SMALL_SAMPLE}
+
+
+def sort_rows(rows: list[dict], column: str, descending: bool) -> list[dict]:
+    """Sorted by one column; rows without a figure always last."""
+    present = [row for row in rows if row.get(column) is not None]
+    missing = [row for row in rows if row.get(column) is None]
+    return sorted(present, key=lambda row: row[column], reverse=descending) + missing
+
+
+def scoreboard_download(board: dict, download: str) -> HttpResponse:
+    stamp = f"{timezone.localdate():%Y-%m-%d}"
+    if download == "json":
+        response = HttpResponse(json.dumps(board, indent=2), content_type="application/json")
+    else:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(csv_rows(board))
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="scoreboard-{stamp}.{download}"'
+    return response

@@ -10,13 +10,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from tracker import services
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
 from tracker.models import Prediction, Signal, attach_forecast_views
 from tracker.summary import page_summary
 
-from .common import safe_next, user_abilities
+from .common import safe_next
 
 PER_PAGE = 20
 
@@ -36,7 +37,7 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
     attach_forecast_views(page.object_list, request.user)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), **user_abilities(request.user)}
+    context = {"form": form, "page": page, "query": query.urlencode()}
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "predictions/list.html#results", context, status=status)
     return render(request, "predictions/list.html", {**context, **page_summary(request.user)}, status=status)
@@ -60,7 +61,6 @@ def detail_context(request: HttpRequest, prediction: Prediction, **extra) -> dic
         "forecasts": forecasts,
         "my_forecasts": [f for f in forecasts if f.user_id == request.user.pk],
         "history": prediction.history.select_related("actor").order_by("-at", "-id"),
-        **user_abilities(request.user),
         **extra,
     }
 
@@ -72,13 +72,17 @@ def card_response(request: HttpRequest, prediction: Prediction, *, status: int =
         context = detail_context(request, prediction, **extra)
     else:
         attach_forecast_views([prediction], request.user)
-        context = {"p": prediction, **user_abilities(request.user), **extra}
+        context = {"p": prediction, **extra}
     html = render_to_string("predictions/_card.html", context, request)
     if request.method == "POST" and status < 400:
         html += render_to_string("_summary_oob.html", page_summary(request.user), request)
         if on_detail:
             html += render_to_string("predictions/detail.html#histories", {**context, "oob": True}, request)
-    return HttpResponse(html, status=status)
+    response = HttpResponse(html, status=status)
+    if request.method == "POST" and status < 400:
+        # Regions that summarise many predictions (the scoreboard's tables) refresh themselves on this.
+        trigger_client_event(response, "scoreboard-changed")
+    return response
 
 
 def after_action(request: HttpRequest, prediction: Prediction, message: str, **extra) -> HttpResponse:

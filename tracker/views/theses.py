@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tracker.cache import invalidate_scoreboard
 from tracker.forms import QuickSignalForm, ThesisForm, ThesisStatusForm
 from tracker.models import Prediction, Signal, Thesis, attach_forecast_views
 
-from .common import edit_object, user_abilities
+from .common import edit_object
 
 Direction = Signal.Direction
 
@@ -31,7 +32,7 @@ def thesis_list(request: HttpRequest) -> HttpResponse:
         by_stance[thesis.stance].append(thesis)
     return render(request, "theses/list.html", {
         "groups": [(stance.label, items) for stance, items in by_stance.items() if items],
-        "status": status, "statuses": Thesis.Status.choices, **user_abilities(request.user)})
+        "status": status, "statuses": Thesis.Status.choices})
 
 
 def thesis_context(request: HttpRequest, thesis: Thesis, **extra) -> dict:
@@ -46,7 +47,6 @@ def thesis_context(request: HttpRequest, thesis: Thesis, **extra) -> dict:
         "signals": thesis.signals.order_by("-occurred_on", "-id"),
         "signal_form": extra.pop("signal_form", None) or QuickSignalForm(),
         "status_form": extra.pop("status_form", None) or ThesisStatusForm(instance=thesis),
-        **user_abilities(request.user),
         **extra,
     }
 
@@ -84,6 +84,7 @@ def thesis_add_signal(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             signal = form.save()
             signal.theses.add(thesis)
+            invalidate_scoreboard()
         message = f"Signal “{signal.title}” added."
         if not request.htmx:
             messages.success(request, message)

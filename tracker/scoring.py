@@ -1,0 +1,381 @@
+"""Who was right: the scoreboard of forecasters, speakers and groups, computed in the database.
+
+What is scored
+    Only predictions resolved true or false (`Prediction.objects.scored()`); the outcome is o = 1 for true
+    and o = 0 for false. Ambiguous predictions are counted in the totals and never scored; open ones are not
+    scored either.
+
+Counted forecasts (no hindsight)
+    A prediction resolves at the start (00:00 UTC) of its `resolved_on` date. For each scored prediction and
+    user, the user's latest forecast made strictly before that moment counts; forecasts made at or after it
+    never do.
+
+Forecasters, over the n predictions on which a user has a counted forecast p:
+    brier          = (1/n) * sum((p - o)^2)                              0 is perfect, 1 the worst
+    log_score      = (1/n) * sum(ln(p) if o = 1 else ln(1 - p))          natural log; 0 is perfect, always < 0
+    relative_brier = (1/n) * sum((p - o)^2 - (m - o)^2)                  = brier - the median's brier
+    where m is the community median of the prediction: the median of every user's counted forecast on it (the
+    middle value, or the mean of the two middle values for an even count). Negative means better than the
+    crowd; exactly 0 for a user who is the only forecaster. Users with no counted forecast are left out.
+
+Speakers and groups (source, thesis, company, tag), over their resolved = true + false predictions:
+    correct = the number resolved true, accuracy = correct / resolved, and [accuracy_low, accuracy_high] its
+    95% Wilson score interval (see `wilson_interval`). Speakers also get
+    stated_brier = (1/k) * sum((s - o)^2) over the k = stated_count scored predictions with a stated
+    probability s (null when k = 0). Theses also get signals_for and signals_against: how many linked
+    signals support or contradict them. Only groups with at least one scored prediction are listed;
+    predictions without a speaker or source count in no speaker or source row.
+
+Calibration
+    Counted forecasts in ten bins [0, 0.1), [0.1, 0.2), ..., [0.9, 1.0] (the last closed); per bin: count,
+    mean_probability = mean(p) and observed_frequency = mean(o), both null when the bin is empty. Overall,
+    and (my_calibration) for one user.
+
+Over time, per month of `resolved_on` ("YYYY-MM") with at least one scored prediction:
+    resolved = true + false, accuracy = true / resolved, brier = mean of (p - o)^2 over all counted
+    forecasts on that month's predictions (null when there are none).
+
+Totals: predictions, open, true, false, ambiguous, and overdue = open with resolve_by < today.
+
+Tables are sorted: forecasters by brier then username; groups by resolved (most first) then key (or tag);
+calibration by bin; months in order. Floats are not rounded.
+
+The whole scoreboard takes eight queries whatever the size of the data. The database does the per-forecast
+work (FORECASTS_SQL); Python only adds up aggregated rows (one per user and bin, or per resolution day).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Avg, Case, Count, F, FloatField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from .models import Forecast, Prediction, Signal
+
+Status = Prediction.Status
+SCORED = [Status.TRUE, Status.FALSE]
+
+# The z value of a two-sided 95% interval: the 0.975 quantile of the standard normal distribution.
+Z95 = 1.959963984540054
+
+# Upper edges of the calibration bins 0..8; bin 9 is [0.9, 1.0].
+BIN_EDGES = [k / 10 for k in range(1, 10)]
+BINS = len(BIN_EDGES) + 1
+
+# The columns of each table of the scoreboard, in order (`totals` is a single row).
+COLUMNS = {
+    "totals": ["predictions", "open", "true", "false", "ambiguous", "overdue"],
+    "forecasters": ["username", "scored", "brier", "log_score", "relative_brier"],
+    "speakers": ["key", "name", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high",
+                 "stated_brier", "stated_count"],
+    "sources": ["key", "title", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high"],
+    "theses": ["key", "title", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high",
+               "signals_for", "signals_against"],
+    "companies": ["key", "name", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high"],
+    "tags": ["tag", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high"],
+    "calibration": ["lower", "upper", "count", "mean_probability", "observed_frequency"],
+    "my_calibration": ["lower", "upper", "count", "mean_probability", "observed_frequency"],
+    "by_month": ["month", "resolved", "accuracy", "brier"],
+}
+
+
+# --- pure functions ------------------------------------------------------------------------------------
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, or None when there is nothing to divide by."""
+    return numerator / denominator if denominator else None
+
+
+def wilson_interval(correct: int, n: int, z: float = Z95) -> tuple[float | None, float | None]:
+    """The Wilson score interval for a proportion correct / n (None, None when n = 0).
+
+    With q = correct / n:  centre = (q + z^2 / 2n) / (1 + z^2 / n),
+    half-width = z / (1 + z^2 / n) * sqrt(q (1 - q) / n + z^2 / 4n^2); the interval is centre -/+ half-width.
+    """
+    if n == 0:
+        return None, None
+    q = correct / n
+    denominator = 1 + z * z / n
+    centre = (q + z * z / (2 * n)) / denominator
+    half = z / denominator * math.sqrt(q * (1 - q) / n + z * z / (4 * n * n))
+    # Clamped only against rounding: mathematically the interval lies within [0, 1].
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def accuracy_figures(resolved: int, correct: int) -> dict[str, Any]:
+    """resolved, correct, accuracy = correct / resolved, and its 95% Wilson interval."""
+    low, high = wilson_interval(correct, resolved)
+    return {"resolved": resolved, "correct": correct, "accuracy": ratio(correct, resolved),
+            "accuracy_low": low, "accuracy_high": high}
+
+
+def bin_bounds(index: int) -> tuple[float, float]:
+    return index / 10, (index + 1) / 10
+
+
+def calibration_rows(bins: dict[int, dict[str, float]]) -> list[dict[str, Any]]:
+    """All ten bins in order, from {bin index: {"n", "sum_p", "sum_o", ...}}; missing bins are empty."""
+    rows = []
+    for index in range(BINS):
+        cell = bins.get(index, {"n": 0, "sum_p": 0.0, "sum_o": 0})
+        lower, upper = bin_bounds(index)
+        rows.append({"lower": lower, "upper": upper, "count": cell["n"],
+                     "mean_probability": ratio(cell["sum_p"], cell["n"]),
+                     "observed_frequency": ratio(cell["sum_o"], cell["n"])})
+    return rows
+
+
+def forecaster_rows(by_user: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+    """Forecasters' figures from their sums, best Brier first (ties by username)."""
+    rows = [{"username": username, "scored": c["n"], "brier": c["sum_sq"] / c["n"],
+             "log_score": c["sum_log"] / c["n"], "relative_brier": c["sum_rel"] / c["n"]}
+            for username, c in by_user.items()]
+    return sorted(rows, key=lambda r: (r["brier"], r["username"]))
+
+
+def month_rows(days: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+    """Per month, from per-day {"resolved", "correct", "n", "sum_sq"} keyed by "YYYY-MM-DD"."""
+    months: dict[str, dict[str, float]] = defaultdict(lambda: {"resolved": 0, "correct": 0, "n": 0, "sum_sq": 0.0})
+    for day, cell in days.items():
+        month = months[day[:7]]
+        for name in month:
+            month[name] += cell[name]
+    return [{"month": key, "resolved": m["resolved"], "accuracy": ratio(m["correct"], m["resolved"]),
+             "brier": ratio(m["sum_sq"], m["n"])}
+            for key, m in sorted(months.items())]
+
+
+def csv_rows(board: dict[str, Any]) -> list[list[Any]]:
+    """The scoreboard as one CSV table: a header, then a row per figure row. The first column, `table`, names
+    the section (totals, forecasters, ...); the others are the union of every section's columns, blank where
+    the section has no such column or the figure is undefined."""
+    header = ["table"] + list(dict.fromkeys(name for columns in COLUMNS.values() for name in columns))
+    rows: list[list[Any]] = [header]
+    for table in COLUMNS:
+        section = board[table]
+        for row in [section] if table == "totals" else section or []:
+            rows.append([table] + ["" if row.get(name) is None else row[name] for name in header[1:]])
+    return rows
+
+
+# --- the forecasts query -------------------------------------------------------------------------------
+
+def _bin_sql(column: str) -> str:
+    """The calibration bin of a probability, by comparison with the edges (no rounding surprises)."""
+    whens = " ".join(f"WHEN {column} < {edge!r} THEN {i}" for i, edge in enumerate(BIN_EDGES))
+    return f"CASE {whens} ELSE {BINS - 1} END"
+
+
+# Portable between SQLite 3.35+ and PostgreSQL 12+. `made_at < resolved_on` compares a moment with the start of a
+# day: on SQLite made_at is text 'YYYY-MM-DD HH:MM:SS[.f]' in UTC, which sorts after 'YYYY-MM-DD' on that very
+# day and before it on earlier days; on PostgreSQL the date becomes midnight in the session time zone, which
+# Django sets to UTC.
+#
+# outcomes: the scored predictions, with n = how many users forecast them before resolution (a walk along
+#     forecast_latest_idx), which is also how many counted forecasts they have.
+# counted: each user's latest forecast before resolution: the one with no later one before resolution (NOT
+#     EXISTS, a probe of forecast_latest_idx; on SQLite about twice as fast as ROW_NUMBER() over the forecasts).
+# scored: each counted forecast with its prediction's median m, the mean of the values ranked (n + 1) / 2 and
+#     (n + 2) / 2 (integer division: the same one when n is odd), taken by NTH_VALUE over the prediction's
+#     forecasts in order of probability.
+# The result: sums per (user, bin), where squared error minus the median's gives the relative Brier; per
+# resolution day, the counted forecasts and their squared errors; per resolution day, the scored predictions
+# and how many came true.
+# No CTE is joined to another: SQLite has no statistics on them and can pick a nested loop without an index.
+FORECASTS_SQL = """
+WITH outcomes AS MATERIALIZED (
+    SELECT x.id, x.resolved_on, CASE WHEN x.status = 'true' THEN 1 ELSE 0 END AS o,
+           (SELECT COUNT(DISTINCT g.user_id) FROM {forecast} g
+            WHERE g.prediction_id = x.id AND g.made_at < x.resolved_on) AS n
+    FROM {prediction} x WHERE x.status IN ('true', 'false')
+),
+counted AS (
+    SELECT f.user_id, f.prediction_id, f.probability AS p, x.o, x.n, x.resolved_on
+    FROM outcomes x JOIN {forecast} f ON f.prediction_id = x.id
+    WHERE f.made_at < x.resolved_on AND NOT EXISTS (
+        SELECT 1 FROM {forecast} later
+        WHERE later.prediction_id = f.prediction_id AND later.user_id = f.user_id
+          AND later.made_at > f.made_at AND later.made_at < x.resolved_on
+    )
+),
+scored AS MATERIALIZED (
+    SELECT user_id, resolved_on, p, o, {bin} AS bin,
+           (NTH_VALUE(p, CAST((n + 1) / 2 AS INTEGER)) OVER w + NTH_VALUE(p, CAST((n + 2) / 2 AS INTEGER)) OVER w)
+           / 2 AS m
+    FROM counted
+    WINDOW w AS (PARTITION BY prediction_id ORDER BY p ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+)
+SELECT 'user_bin', g.user_id, u.username, g.bin, NULL, g.n, g.sum_p, g.sum_o, g.sum_sq, g.sum_log, g.sum_rel
+FROM (
+    SELECT user_id, bin, COUNT(*) AS n, SUM(p) AS sum_p, SUM(o) AS sum_o, SUM((p - o) * (p - o)) AS sum_sq,
+           SUM(LN(CASE WHEN o = 1 THEN p ELSE 1 - p END)) AS sum_log,
+           SUM((p - o) * (p - o) - (m - o) * (m - o)) AS sum_rel
+    FROM scored GROUP BY user_id, bin
+) g JOIN {user} u ON u.id = g.user_id
+UNION ALL
+SELECT 'forecasts_on', NULL, NULL, NULL, resolved_on, COUNT(*), NULL, NULL, SUM((p - o) * (p - o)), NULL, NULL
+FROM scored GROUP BY resolved_on
+UNION ALL
+SELECT 'resolved_on', NULL, NULL, NULL, resolved_on, COUNT(*), NULL, SUM(o), NULL, NULL, NULL
+FROM outcomes GROUP BY resolved_on
+"""
+
+SUMS = ("n", "sum_p", "sum_o", "sum_sq", "sum_log", "sum_rel")
+
+
+@dataclass
+class ForecastSums:
+    """What FORECASTS_SQL returns: sums over counted forecasts per (user id, username, bin), and per resolution
+    day ("YYYY-MM-DD"): the scored predictions (resolved, correct) and their counted forecasts (n, sum_sq)."""
+
+    user_bins: list[tuple[int, str, int, dict[str, float]]]
+    days: dict[str, dict[str, float]]
+
+    def by_user(self) -> dict[str, dict[str, float]]:
+        return _add_up((username, cell) for _, username, _, cell in self.user_bins)
+
+    def by_bin(self, user_id: int | None = None) -> dict[int, dict[str, float]]:
+        """Per bin, for every user or for one."""
+        return _add_up((b, cell) for uid, _, b, cell in self.user_bins if user_id is None or uid == user_id)
+
+
+def _add_up(pairs) -> dict[Any, dict[str, float]]:
+    totals: dict[Any, dict[str, float]] = {}
+    for key, cell in pairs:
+        total = totals.setdefault(key, dict.fromkeys(SUMS, 0))
+        for name in SUMS:
+            total[name] += cell[name]
+    return totals
+
+
+def forecast_sums() -> ForecastSums:
+    """Run FORECASTS_SQL (one query)."""
+    sql = FORECASTS_SQL.format(prediction=Prediction._meta.db_table, forecast=Forecast._meta.db_table,
+                               user=get_user_model()._meta.db_table, bin=_bin_sql("p"))
+    user_bins = []
+    days: dict[str, dict[str, float]] = defaultdict(lambda: {"resolved": 0, "correct": 0, "n": 0, "sum_sq": 0.0})
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for kind, user_id, username, bin_index, day, n, sum_p, sum_o, sum_sq, sum_log, sum_rel in cursor.fetchall():
+            n = int(n)  # PostgreSQL sums integers as numeric
+            if kind == "user_bin":
+                user_bins.append((user_id, username, bin_index, {
+                    "n": n, "sum_p": sum_p, "sum_o": int(sum_o), "sum_sq": sum_sq, "sum_log": sum_log,
+                    "sum_rel": sum_rel}))
+            elif kind == "forecasts_on":
+                days[str(day)[:10]].update(n=n, sum_sq=sum_sq)  # a date on PostgreSQL, text on SQLite
+            else:
+                days[str(day)[:10]].update(resolved=n, correct=int(sum_o))
+    return ForecastSums(user_bins, dict(days))
+
+
+# --- accuracy queries ----------------------------------------------------------------------------------
+
+OUTCOME = Case(When(status=Status.TRUE, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+STATED_ERROR = F("stated_probability") - OUTCOME
+
+
+def totals(today: date) -> dict[str, int]:
+    return Prediction.objects.aggregate(
+        predictions=Count("pk"),
+        open=Count("pk", filter=Q(status=Status.OPEN)),
+        true=Count("pk", filter=Q(status=Status.TRUE)),
+        false=Count("pk", filter=Q(status=Status.FALSE)),
+        ambiguous=Count("pk", filter=Q(status=Status.AMBIGUOUS)),
+        overdue=Count("pk", filter=Q(status=Status.OPEN, resolve_by__lt=today)),
+    )
+
+
+def _most_resolved_first(rows: list[dict[str, Any]], key: str = "key") -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (-r["resolved"], r[key]))
+
+
+def _group_accuracy(queryset: QuerySet, status: str, labels: dict[str, str], **extra) -> list[dict[str, Any]]:
+    """Accuracy figures per group, in one query. `labels` maps output names to the lookups naming the group;
+    `status` is the lookup of the prediction's status; `extra` are more aggregates to report."""
+    rows = (
+        queryset.filter(**{f"{status}__in": SCORED})
+        .values(*labels.values())
+        .annotate(resolved=Count("pk"), correct=Count("pk", filter=Q(**{status: Status.TRUE})), **extra)
+        .order_by()
+    )
+    return [{**{name: row[lookup] for name, lookup in labels.items()},
+             **accuracy_figures(row["resolved"], row["correct"]),
+             **{name: row[name] for name in extra}}
+            for row in rows]
+
+
+def speakers() -> list[dict[str, Any]]:
+    rows = _group_accuracy(
+        Prediction.objects.filter(speaker__isnull=False), "status", {"key": "speaker__key", "name": "speaker__name"},
+        stated_brier=Avg(STATED_ERROR * STATED_ERROR), stated_count=Count("stated_probability"),
+    )
+    return _most_resolved_first(rows)
+
+
+def sources() -> list[dict[str, Any]]:
+    rows = _group_accuracy(Prediction.objects.filter(source__isnull=False), "status",
+                           {"key": "source__key", "title": "source__title"})
+    return _most_resolved_first(rows)
+
+
+def theses() -> list[dict[str, Any]]:
+    """Accuracy per thesis, with its signals for and against (two queries)."""
+    rows = _group_accuracy(Prediction.theses.through.objects, "prediction__status",
+                           {"key": "thesis__key", "title": "thesis__title"})
+    signals = {
+        row["thesis__key"]: row
+        for row in Signal.theses.through.objects.values("thesis__key").annotate(
+            signals_for=Count("pk", filter=Q(signal__direction=Signal.Direction.SUPPORTS)),
+            signals_against=Count("pk", filter=Q(signal__direction=Signal.Direction.CONTRADICTS)),
+        ).order_by()
+    }
+    for row in rows:
+        counts = signals.get(row["key"], {})
+        row["signals_for"] = counts.get("signals_for", 0)
+        row["signals_against"] = counts.get("signals_against", 0)
+    return _most_resolved_first(rows)
+
+
+def companies() -> list[dict[str, Any]]:
+    rows = _group_accuracy(Prediction.companies.through.objects, "prediction__status",
+                           {"key": "company__key", "name": "company__name"})
+    return _most_resolved_first(rows)
+
+
+def tags() -> list[dict[str, Any]]:
+    rows = _group_accuracy(Prediction.tags.through.objects, "prediction__status", {"tag": "tag__name"})
+    return _most_resolved_first(rows, key="tag")
+
+
+# --- the entry point -----------------------------------------------------------------------------------
+
+def compute_scoreboard(today: date | None = None, user=None) -> dict[str, Any]:
+    """The whole scoreboard as plain data, JSON-ready, with None where a figure is undefined (eight queries).
+
+    Keys, and the columns of their rows, as in COLUMNS: totals (one dict), forecasters, speakers, sources,
+    theses, companies, tags, calibration, my_calibration (`user`'s own calibration; None without a user),
+    by_month. `today` (default: today) is what overdue is counted against.
+    """
+    today = today or timezone.localdate()
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    sums = forecast_sums()
+    return {
+        "totals": totals(today),
+        "forecasters": forecaster_rows(sums.by_user()),
+        "speakers": speakers(),
+        "sources": sources(),
+        "theses": theses(),
+        "companies": companies(),
+        "tags": tags(),
+        "calibration": calibration_rows(sums.by_bin()),
+        "my_calibration": calibration_rows(sums.by_bin(user_id)) if user_id is not None else None,
+        "by_month": month_rows(sums.days),
+    }
