@@ -56,7 +56,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "tracker.urls"
+# bench/ points this at a URLconf that adds a bare view to compare throughput against.
+ROOT_URLCONF = os.environ.get("DJANGO_ROOT_URLCONF", "tracker.urls")
 WSGI_APPLICATION = "tracker.wsgi.application"
 
 TEMPLATES = [
