@@ -39,6 +39,9 @@ def test_the_page_shows_tables_charts_formulas_and_the_due_queue(editor_client, 
         assert text in html, text
     assert html.count("<svg") >= 2 and "<title id=\"calibration-all-title\">" in html
     assert '/predictions/?speaker=ana&amp;status=scored' in html
+    assert '/predictions/?forecaster=mia&amp;status=scored' in html
+    behind = editor_client.get("/predictions/?forecaster=mia&status=scored").content.decode()
+    assert "2 predictions" in behind
     assert "67%" in html  # Ana: 2 of 3
 
 

@@ -6,11 +6,12 @@ import math
 from datetime import timedelta
 
 from django import forms
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Company, Person, Prediction, Quote, Signal, Source, Tag, Thesis
+from .models import Company, Forecast, Person, Prediction, Quote, Signal, Source, Tag, Thesis
 
 Status = Prediction.Status
 
@@ -307,6 +308,7 @@ class PredictionFilterForm(forms.Form):
     thesis = forms.ChoiceField(required=False, label="Thesis")
     company = forms.ChoiceField(required=False, label="Company")
     tag = forms.ChoiceField(required=False, label="Tag")
+    forecaster = forms.ChoiceField(required=False, label="Forecast by")
     due = forms.ChoiceField(required=False, choices=DUE_CHOICES, label="Due")
     sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()], label="Sort by")
 
@@ -317,6 +319,9 @@ class PredictionFilterForm(forms.Form):
         self.fields["thesis"].choices = [("", "Any thesis"), *Thesis.objects.values_list("key", "title")]
         self.fields["company"].choices = [("", "Any company"), *Company.objects.values_list("key", "name")]
         self.fields["tag"].choices = [("", "Any tag"), *((n, n) for n in Tag.objects.values_list("name", flat=True))]
+        forecasters = get_user_model().objects.filter(forecasts__isnull=False).distinct().order_by("username")
+        self.fields["forecaster"].choices = [("", "Anyone or no one"),
+                                             *((n, n) for n in forecasters.values_list("username", flat=True))]
 
     def filter(self, queryset):
         data = self.cleaned_data
@@ -331,6 +336,9 @@ class PredictionFilterForm(forms.Form):
         for name, lookup in lookups.items():
             if data.get(name):
                 queryset = queryset.filter(**{lookup: data[name]})
+        if data.get("forecaster"):
+            forecast = Forecast.objects.filter(prediction=OuterRef("pk"), user__username=data["forecaster"])
+            queryset = queryset.filter(Exists(forecast))
         today = timezone.localdate()
         if data.get("due") == "overdue":
             queryset = queryset.due(today)
