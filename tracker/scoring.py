@@ -40,8 +40,9 @@ Totals: predictions, open, true, false, ambiguous, and overdue = open with resol
 Tables are sorted: forecasters by brier then username; groups by resolved (most first) then key (or tag);
 calibration by bin; months in order. Floats are not rounded.
 
-The whole scoreboard takes eight queries whatever the size of the data. The database does the per-forecast
-work (FORECASTS_SQL); Python only adds up aggregated rows (one per user and bin, or per resolution day).
+The whole scoreboard takes three queries whatever the size of the data: the forecasts (FORECASTS_SQL), the
+groups (GROUPS_SQL) and the totals. The database does the per-forecast and per-prediction work; Python only
+adds up aggregated rows (one per user and bin, per resolution day, or per group).
 """
 
 from __future__ import annotations
@@ -54,10 +55,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Avg, Case, Count, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from .models import Forecast, Prediction, Signal
+from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis
 
 Status = Prediction.Status
 SCORED = [Status.TRUE, Status.FALSE]
@@ -212,7 +213,7 @@ scored AS MATERIALIZED (
     FROM counted
     WINDOW w AS (PARTITION BY prediction_id ORDER BY p ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
-SELECT 'user_bin', g.user_id, u.username, g.bin, NULL, g.n, g.sum_p, g.sum_o, g.sum_sq, g.sum_log, g.sum_rel
+SELECT 'user_bin', g.user_id, u.username, g.bin, CAST(NULL AS DATE), g.n, g.sum_p, g.sum_o, g.sum_sq, g.sum_log, g.sum_rel
 FROM (
     SELECT user_id, bin, COUNT(*) AS n, SUM(p) AS sum_p, SUM(o) AS sum_o, SUM((p - o) * (p - o)) AS sum_sq,
            SUM(LN(CASE WHEN o = 1 THEN p ELSE 1 - p END)) AS sum_log,
@@ -278,8 +279,71 @@ def forecast_sums() -> ForecastSums:
 
 # --- accuracy queries ----------------------------------------------------------------------------------
 
-OUTCOME = Case(When(status=Status.TRUE, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
-STATED_ERROR = F("stated_probability") - OUTCOME
+# Accuracy per speaker, source, thesis, company and tag, in one query over the scored predictions: a row per
+# group with at least one, as (table, key, name or title, resolved, correct, then for speakers the count and
+# mean squared error of stated probabilities, for theses the signals for and against). The casts give
+# PostgreSQL the type of columns that are NULL in the first branches of the UNION.
+GROUPS_SQL = """
+SELECT 'speakers', g.key, g.name, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END),
+       COUNT(x.stated_probability), AVG((x.stated_probability - {outcome}) * (x.stated_probability - {outcome})),
+       CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
+FROM {prediction} x JOIN {person} g ON g.id = x.speaker_id
+WHERE x.status IN ('true', 'false') GROUP BY g.key, g.name
+UNION ALL
+SELECT 'sources', g.key, g.title, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END),
+       NULL, NULL, NULL, NULL
+FROM {prediction} x JOIN {source} g ON g.id = x.source_id
+WHERE x.status IN ('true', 'false') GROUP BY g.key, g.title
+UNION ALL
+SELECT 'theses', g.key, g.title, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END), NULL, NULL,
+       (SELECT COUNT(*) FROM {signal_theses} st JOIN {signal} s ON s.id = st.signal_id
+        WHERE st.thesis_id = g.id AND s.direction = 'supports'),
+       (SELECT COUNT(*) FROM {signal_theses} st JOIN {signal} s ON s.id = st.signal_id
+        WHERE st.thesis_id = g.id AND s.direction = 'contradicts')
+FROM {prediction_theses} link JOIN {prediction} x ON x.id = link.prediction_id JOIN {thesis} g ON g.id = link.thesis_id
+WHERE x.status IN ('true', 'false') GROUP BY g.id, g.key, g.title
+UNION ALL
+SELECT 'companies', g.key, g.name, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END),
+       NULL, NULL, NULL, NULL
+FROM {prediction_companies} link JOIN {prediction} x ON x.id = link.prediction_id
+     JOIN {company} g ON g.id = link.company_id
+WHERE x.status IN ('true', 'false') GROUP BY g.key, g.name
+UNION ALL
+SELECT 'tags', g.name, NULL, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END), NULL, NULL, NULL, NULL
+FROM {prediction_tags} link JOIN {prediction} x ON x.id = link.prediction_id JOIN {tag} g ON g.id = link.tag_id
+WHERE x.status IN ('true', 'false') GROUP BY g.name
+"""
+
+# The column each group table names its rows by, besides `key` (tags are named by `tag` alone).
+GROUP_LABELS = {"speakers": "name", "sources": "title", "theses": "title", "companies": "name", "tags": None}
+
+
+def group_rows() -> dict[str, list[dict[str, Any]]]:
+    """Run GROUPS_SQL (one query): the speakers, sources, theses, companies and tags tables, sorted."""
+    sql = GROUPS_SQL.format(
+        outcome="CASE WHEN x.status = 'true' THEN 1.0 ELSE 0.0 END",
+        prediction=Prediction._meta.db_table, person=Person._meta.db_table, source=Source._meta.db_table,
+        thesis=Thesis._meta.db_table, company=Company._meta.db_table, tag=Tag._meta.db_table,
+        signal=Signal._meta.db_table, signal_theses=Signal.theses.through._meta.db_table,
+        prediction_theses=Prediction.theses.through._meta.db_table,
+        prediction_companies=Prediction.companies.through._meta.db_table,
+        prediction_tags=Prediction.tags.through._meta.db_table,
+    )
+    tables: dict[str, list[dict[str, Any]]] = {table: [] for table in GROUP_LABELS}
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for table, key, label, resolved, correct, stated_count, stated_brier, signals_for, against in cursor:
+            label_column = GROUP_LABELS[table]
+            row = {"key": key, label_column: label} if label_column else {"tag": key}
+            row.update(accuracy_figures(int(resolved), int(correct)))  # int(): PostgreSQL sums as numeric
+            if table == "speakers":
+                row.update(stated_brier=stated_brier, stated_count=stated_count)
+            elif table == "theses":
+                row.update(signals_for=signals_for, signals_against=against)
+            tables[table].append(row)
+    for table, rows in tables.items():
+        rows.sort(key=lambda r: (-r["resolved"], r["key" if GROUP_LABELS[table] else "tag"]))
+    return tables
 
 
 def totals(today: date) -> dict[str, int]:
@@ -293,72 +357,10 @@ def totals(today: date) -> dict[str, int]:
     )
 
 
-def _most_resolved_first(rows: list[dict[str, Any]], key: str = "key") -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda r: (-r["resolved"], r[key]))
-
-
-def _group_accuracy(queryset: QuerySet, status: str, labels: dict[str, str], **extra) -> list[dict[str, Any]]:
-    """Accuracy figures per group, in one query. `labels` maps output names to the lookups naming the group;
-    `status` is the lookup of the prediction's status; `extra` are more aggregates to report."""
-    rows = (
-        queryset.filter(**{f"{status}__in": SCORED})
-        .values(*labels.values())
-        .annotate(resolved=Count("pk"), correct=Count("pk", filter=Q(**{status: Status.TRUE})), **extra)
-        .order_by()
-    )
-    return [{**{name: row[lookup] for name, lookup in labels.items()},
-             **accuracy_figures(row["resolved"], row["correct"]),
-             **{name: row[name] for name in extra}}
-            for row in rows]
-
-
-def speakers() -> list[dict[str, Any]]:
-    rows = _group_accuracy(
-        Prediction.objects.filter(speaker__isnull=False), "status", {"key": "speaker__key", "name": "speaker__name"},
-        stated_brier=Avg(STATED_ERROR * STATED_ERROR), stated_count=Count("stated_probability"),
-    )
-    return _most_resolved_first(rows)
-
-
-def sources() -> list[dict[str, Any]]:
-    rows = _group_accuracy(Prediction.objects.filter(source__isnull=False), "status",
-                           {"key": "source__key", "title": "source__title"})
-    return _most_resolved_first(rows)
-
-
-def theses() -> list[dict[str, Any]]:
-    """Accuracy per thesis, with its signals for and against (two queries)."""
-    rows = _group_accuracy(Prediction.theses.through.objects, "prediction__status",
-                           {"key": "thesis__key", "title": "thesis__title"})
-    signals = {
-        row["thesis__key"]: row
-        for row in Signal.theses.through.objects.values("thesis__key").annotate(
-            signals_for=Count("pk", filter=Q(signal__direction=Signal.Direction.SUPPORTS)),
-            signals_against=Count("pk", filter=Q(signal__direction=Signal.Direction.CONTRADICTS)),
-        ).order_by()
-    }
-    for row in rows:
-        counts = signals.get(row["key"], {})
-        row["signals_for"] = counts.get("signals_for", 0)
-        row["signals_against"] = counts.get("signals_against", 0)
-    return _most_resolved_first(rows)
-
-
-def companies() -> list[dict[str, Any]]:
-    rows = _group_accuracy(Prediction.companies.through.objects, "prediction__status",
-                           {"key": "company__key", "name": "company__name"})
-    return _most_resolved_first(rows)
-
-
-def tags() -> list[dict[str, Any]]:
-    rows = _group_accuracy(Prediction.tags.through.objects, "prediction__status", {"tag": "tag__name"})
-    return _most_resolved_first(rows, key="tag")
-
-
 # --- the entry point -----------------------------------------------------------------------------------
 
 def compute_scoreboard(today: date | None = None, user=None) -> dict[str, Any]:
-    """The whole scoreboard as plain data, JSON-ready, with None where a figure is undefined (eight queries).
+    """The whole scoreboard as plain data, JSON-ready, with None where a figure is undefined (three queries).
 
     Keys, and the columns of their rows, as in COLUMNS: totals (one dict), forecasters, speakers, sources,
     theses, companies, tags, calibration, my_calibration (`user`'s own calibration; None without a user),
@@ -370,11 +372,7 @@ def compute_scoreboard(today: date | None = None, user=None) -> dict[str, Any]:
     return {
         "totals": totals(today),
         "forecasters": forecaster_rows(sums.by_user()),
-        "speakers": speakers(),
-        "sources": sources(),
-        "theses": theses(),
-        "companies": companies(),
-        "tags": tags(),
+        **group_rows(),
         "calibration": calibration_rows(sums.by_bin()),
         "my_calibration": calibration_rows(sums.by_bin(user_id)) if user_id is not None else None,
         "by_month": month_rows(sums.days),
