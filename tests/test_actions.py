@@ -21,7 +21,8 @@ def resolve_data(p, **overrides):
 def test_resolving_in_place_returns_the_card_and_the_updated_counts(editor_client):
     p = make_prediction(resolve_by=date.today() - timedelta(days=3))
     make_prediction()
-    response = editor_client.post(f"/predictions/{p.pk}/resolve/", resolve_data(p), **HTMX)
+    response = editor_client.post(f"/predictions/{p.pk}/resolve/",
+                                  {**resolve_data(p), "regions": "status-counts score-summary"}, **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
     assert f'id="prediction-{p.pk}"' in html and "Resolved as “True”." in html
@@ -37,10 +38,20 @@ def test_resolving_in_place_returns_the_card_and_the_updated_counts(editor_clien
 
 def test_resolving_from_the_detail_page_also_refreshes_its_histories(editor_client):
     p = make_prediction()
-    html = editor_client.post(f"/predictions/{p.pk}/resolve/", {**resolve_data(p), "panel": "detail"},
-                              **HTMX).content.decode()
+    html = editor_client.post(f"/predictions/{p.pk}/resolve/",
+                              {**resolve_data(p), "panel": "detail", "regions": "histories"}, **HTMX).content.decode()
     assert 'id="resolution-history"' in html and 'id="forecast-history"' in html
     assert "It shipped." in html
+
+
+def test_only_the_regions_the_page_has_are_updated(editor_client):
+    p = make_prediction()
+    html = editor_client.post(f"/predictions/{p.pk}/resolve/", {**resolve_data(p), "regions": "status-counts"},
+                              **HTMX).content.decode()
+    assert 'id="status-counts"' in html and 'id="score-summary"' not in html
+    q = make_prediction()
+    bare = editor_client.post(f"/predictions/{q.pk}/resolve/", resolve_data(q), **HTMX).content.decode()
+    assert "hx-swap-oob" not in bare
 
 
 def test_a_plain_form_post_redirects_back_with_a_message(editor_client):

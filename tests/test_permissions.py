@@ -53,7 +53,7 @@ def test_an_expired_session_sends_htmx_to_the_login_page_instead_of_swapping_a_f
     response = client.post(f"/predictions/{p.pk}/resolve/", {"status": "true"}, **HTMX,
                            HTTP_HX_CURRENT_URL=f"http://testserver/predictions/{p.pk}/")
     assert response.status_code == 200
-    assert response["HX-Redirect"] == f"/accounts/login/?next=/predictions/{p.pk}/"
+    assert response["HX-Redirect"] == f"/accounts/login/?next=%2Fpredictions%2F{p.pk}%2F"
     assert response.content == b""
 
 

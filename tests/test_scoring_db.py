@@ -17,7 +17,6 @@ pytestmark = pytest.mark.django_db
 
 Status = Prediction.Status
 MARCH_10 = date(2026, 3, 10)
-MAX_QUERIES = 12
 
 
 def user(name: str):
@@ -321,7 +320,7 @@ def test_the_scoreboard_takes_the_same_few_queries_whatever_the_size_of_the_data
     populate(24)
     assert compute_scoreboard()["forecasters"]  # the data is there
     assert count_queries() == small
-    assert small <= MAX_QUERIES
+    assert small == 3  # forecasts, groups, totals
 
 
 def test_the_scoreboard_for_a_user_takes_no_extra_query(three_forecasters, django_assert_max_num_queries):

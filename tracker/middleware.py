@@ -1,6 +1,7 @@
 """Small middleware of our own: htmx-aware login redirects and no caching of private pages."""
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -26,7 +27,8 @@ def htmx_login_redirect(get_response: Middleware) -> Middleware:
             and response.status_code == 302
             and response["Location"].startswith(login_url)
         ):
-            return HttpResponseClientRedirect(f"{login_url}?next={request.htmx.current_url_abs_path or '/'}")
+            next_url = urlencode({"next": request.htmx.current_url_abs_path or "/"})
+            return HttpResponseClientRedirect(f"{login_url}?{next_url}")
         return response
 
     return middleware

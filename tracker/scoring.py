@@ -188,7 +188,7 @@ def _bin_sql(column: str) -> str:
 #     forecasts in order of probability.
 # The result: sums per (user, bin), where squared error minus the median's gives the relative Brier; per
 # resolution day, the counted forecasts and their squared errors; per resolution day, the scored predictions
-# and how many came true.
+# and how many came true. The casts give PostgreSQL the type of columns that are NULL in the first branch.
 # No CTE is joined to another: SQLite has no statistics on them and can pick a nested loop without an index.
 FORECASTS_SQL = """
 WITH outcomes AS MATERIALIZED (
@@ -213,7 +213,8 @@ scored AS MATERIALIZED (
     FROM counted
     WINDOW w AS (PARTITION BY prediction_id ORDER BY p ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
-SELECT 'user_bin', g.user_id, u.username, g.bin, CAST(NULL AS DATE), g.n, g.sum_p, g.sum_o, g.sum_sq, g.sum_log, g.sum_rel
+SELECT 'user_bin', g.user_id, u.username, g.bin, CAST(NULL AS DATE),
+       g.n, g.sum_p, g.sum_o, g.sum_sq, g.sum_log, g.sum_rel
 FROM (
     SELECT user_id, bin, COUNT(*) AS n, SUM(p) AS sum_p, SUM(o) AS sum_o, SUM((p - o) * (p - o)) AS sum_sq,
            SUM(LN(CASE WHEN o = 1 THEN p ELSE 1 - p END)) AS sum_log,
@@ -248,12 +249,12 @@ class ForecastSums:
 
 
 def _add_up(pairs) -> dict[Any, dict[str, float]]:
-    totals: dict[Any, dict[str, float]] = {}
+    sums: dict[Any, dict[str, float]] = {}
     for key, cell in pairs:
-        total = totals.setdefault(key, dict.fromkeys(SUMS, 0))
+        total = sums.setdefault(key, dict.fromkeys(SUMS, 0))
         for name in SUMS:
             total[name] += cell[name]
-    return totals
+    return sums
 
 
 def forecast_sums() -> ForecastSums:

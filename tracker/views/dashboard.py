@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET
 
 from tracker.cache import cached_scoreboard
 from tracker.charts import calibration_chart, over_time_chart
-from tracker.management.commands.scoreboard import csv_rows
 from tracker.models import Prediction, Thesis, attach_forecast_views
+from tracker.scoring import csv_rows
 from tracker.summary import page_summary, summary_of
 
 from .predictions import latest_signals_prefetch

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import push_url, trigger_client_event
 
 from tracker import services
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
@@ -39,7 +39,11 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "predictions/list.html#results", context, status=status)
+        response = render(request, "predictions/list.html#results", context, status=status)
+        # One history entry per distinct filter state, however many events asked for the same list.
+        if request.get_full_path() != request.htmx.current_url_abs_path:
+            push_url(response, request.get_full_path())
+        return response
     return render(request, "predictions/list.html", {**context, **page_summary(request.user)}, status=status)
 
 
@@ -74,10 +78,13 @@ def card_response(request: HttpRequest, prediction: Prediction, *, status: int =
         attach_forecast_views([prediction], request.user)
         context = {"p": prediction, **extra}
     html = render_to_string("predictions/_card.html", context, request)
-    if request.method == "POST" and status < 400:
-        html += render_to_string("_summary_oob.html", page_summary(request.user), request)
-        if on_detail:
-            html += render_to_string("predictions/detail.html#histories", {**context, "oob": True}, request)
+    # After a change, or a refusal because someone else changed it, the page's other figures are stale.
+    regions = set(request.POST.get("regions", "").split()) if request.method == "POST" and status in (200, 409) \
+        else set()
+    if regions & {"status-counts", "score-summary"}:
+        html += render_to_string("_summary_oob.html", {**page_summary(request.user), "regions": regions}, request)
+    if "histories" in regions and on_detail:
+        html += render_to_string("predictions/detail.html#histories", {**context, "oob": True}, request)
     response = HttpResponse(html, status=status)
     if request.method == "POST" and status < 400:
         # Regions that summarise many predictions (the scoreboard's tables) refresh themselves on this.
