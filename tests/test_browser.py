@@ -700,3 +700,46 @@ def test_every_main_page_renders_without_csp_violations_and_is_photographed(edit
     expect(page).to_have_url(re.compile(r"[?&]tag=ai(&|$)"))
     assert_no_csp_violation_events(page)
     assert problems == []
+
+
+# --- Hostile text --------------------------------------------------------------------------------------
+
+PAYLOADS = ['<script>window.__xss = "script"</script>', '<img src=x onerror="window.__xss = \'img\'">',
+            '"><svg onload="window.__xss = \'svg\'">', "javascript:window.__xss='link'"]
+
+
+def test_user_text_is_escaped_everywhere_it_is_shown(editor_page: Page, editor, problems):
+    """Payloads in every text field a user can fill are shown as text: no element is injected, nothing runs."""
+    page = editor_page
+    payload = " ".join(PAYLOADS)
+    person = make_person(name=f"Speaker {PAYLOADS[1]}", affiliation=PAYLOADS[0])
+    source = make_source(title=f"Source {PAYLOADS[0]}", publisher=PAYLOADS[2], url="https://example.com/ep")
+    quote = make_quote(source=source, speaker=person, text=f"Quote {payload}", timestamp_seconds=61)
+    thesis = make_thesis(title=f"Thesis {PAYLOADS[2]}", rationale=payload)
+    company = make_company(name=f"Company {PAYLOADS[1]}", ticker="<b>")
+    prediction = make_prediction(statement=f"Statement {payload}", criteria=payload, speaker=person, source=source,
+                                 tags=["script-alert"], made_on=days(-30), resolve_by=days(-1))
+    prediction.quotes.add(quote)
+    prediction.theses.add(thesis)
+    prediction.companies.add(company)
+    services.record_forecast(prediction, editor, 0.4, note=payload)
+    signal = make_signal(title=f"Signal {PAYLOADS[0]}", summary=payload)
+    signal.theses.add(thesis)
+    signal.predictions.add(prediction)
+    page.goto("/predictions/")
+    resolve_in_card(page, prediction, note=f"Note {payload}")
+    expect(card(page, prediction).get_by_role("button", name="Undo resolution")).to_be_visible()
+
+    pages = ["/", "/predictions/", f"/predictions/{prediction.pk}/", "/theses/", f"/theses/{thesis.pk}/",
+             "/sources/", f"/sources/{source.pk}/", "/people/", f"/people/{person.pk}/", "/companies/",
+             f"/companies/{company.pk}/", "/signals/", "/scoreboard/", f"/predictions/{prediction.pk}/edit/"]
+    for url in pages:
+        page.goto(url)
+        assert page.evaluate("window.__xss") is None, url
+        assert page.locator("img[src='x'], svg[onload], main script").count() == 0, url
+    page.goto(f"/predictions/{prediction.pk}/")
+    # The payload is there, as text.
+    expect(page.get_by_role("heading", name=f"Statement {payload}")).to_be_visible()
+    expect(page.locator("#resolution-history")).to_contain_text(f"Note {PAYLOADS[0]}")
+    expect(page.locator("#forecast-history")).to_contain_text(PAYLOADS[1])
+    assert problems == []
