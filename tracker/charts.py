@@ -36,8 +36,12 @@ def over_time_chart(months: list[dict[str, Any]]) -> dict[str, Any]:
     for i, month in enumerate(months):
         x = MARGIN + step * (i + 0.5)
         bar = SIZE * 0.35 * month["resolved"] / biggest
-        columns.append({"x": round(x - step * 0.3, 1), "width": round(step * 0.6, 1),
-                        "y": round(MARGIN + SIZE - bar, 1), "height": round(bar, 1), "cx": round(x, 1), **month})
+        column = {"x": round(x - step * 0.3, 1), "width": round(step * 0.6, 1), "y": round(MARGIN + SIZE - bar, 1),
+                  "height": round(bar, 1), "cx": round(x, 1), **month}
+        for figure in ("accuracy", "brier"):
+            if month[figure] is not None:
+                column[f"{figure}_y"] = round(MARGIN + SIZE - _scale(month[figure]), 1)
+        columns.append(column)
         if month["accuracy"] is not None:
             accuracy.append(f"{x:.1f},{MARGIN + SIZE - _scale(month['accuracy']):.1f}")
         if month["brier"] is not None:
