@@ -34,7 +34,8 @@ class KeyedForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["key"].required = False
-        self.fields["key"].help_text = "Optional. A short unique slug used in bundles; made from the name if blank."
+        self.fields["key"].help_text = (f"Optional. A short unique slug used in bundles and links; made from the "
+                                        f"{self.key_from} if left blank.")
 
     def clean_key(self):
         key = self.cleaned_data.get("key")
@@ -143,6 +144,8 @@ class TagsField(forms.CharField):
 
 class PredictionForm(KeyedForm):
     key_from = "statement"
+    field_order = ["statement", "speaker", "source", "made_on", "resolve_by", "criteria", "stated_percent", "tags",
+                   "quotes", "theses", "companies", "key"]
     quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
     tags = TagsField(required=False, help_text="Comma-separated, e.g. ipo, m-and-a")
     stated_percent = forms.FloatField(
