@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_prediction, make_user
 from tracker import services
@@ -70,3 +72,53 @@ def test_a_forecast_or_an_import_elsewhere_invalidates_too(client):
     )
     board = json.loads(client.get("/scoreboard/?format=json").content)
     assert [(f["username"], round(f["brier"], 6)) for f in board["forecasters"]] == [("remote", 0.04)]
+
+
+@pytest.mark.django_db
+def test_the_page_itself_is_served_from_the_cache_until_something_changes(client, django_assert_max_num_queries,
+                                                                          django_capture_on_commit_callbacks):
+    editor = make_user(role="editors")
+    p = make_prediction(statement="Acme ships.")
+    client.force_login(editor)
+    client.get("/")  # a browser has its CSRF cookie after its first page
+    first = client.get("/scoreboard/")
+    assert first.status_code == 200 and 'data-count="true">0<' in first.content.decode()
+    with django_assert_max_num_queries(3):  # session, user, one cache read
+        again = client.get("/scoreboard/")
+    assert again.content == first.content
+    assert "no-store" in again["Cache-Control"] and "script-src 'self'" in again["Content-Security-Policy"]
+
+    with django_capture_on_commit_callbacks(execute=True):  # the bump happens on commit
+        services.resolve(p, status="true", expected_version=p.version, actor=editor)
+    after = client.get("/scoreboard/").content.decode()
+    assert 'data-count="true">1<' in after
+
+
+@pytest.mark.django_db
+def test_one_users_cached_page_is_never_served_to_another(client):
+    ana, ben = make_user("ana", role="editors"), make_user("ben", role="members")
+    make_prediction()
+    client.force_login(ana)
+    client.get("/")
+    client.get("/scoreboard/")
+    assert ">ana<" in client.get("/scoreboard/").content.decode().replace(" ", "")
+    client.logout()
+    client.force_login(ben)
+    page = client.get("/scoreboard/").content.decode()
+    assert "ben" in page and ">ana<" not in page.replace(" ", "")
+
+
+@pytest.mark.django_db
+def test_storing_the_page_costs_a_fixed_number_of_queries_whatever_the_data(client, editor):
+    client.force_login(editor)
+    client.get("/")
+    counts = []
+    for n in (2, 20):
+        for _ in range(n):
+            services.record_forecast(make_prediction(), editor, 0.3)
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/scoreboard/")
+        counts.append(len(queries))
+    # 15 to compute and render, 1 to look in the cache, 5 for the database cache to store the page.
+    assert counts[0] == counts[1] <= 21

@@ -5,11 +5,16 @@ undo, forecast, edit or import bumps the generation once its transaction commits
 process sees a stale entry and computes the figures afresh.
 """
 
+import hashlib
+from collections.abc import Callable
 from datetime import date
+from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .scoring import compute_scoreboard
@@ -48,3 +53,31 @@ def cached_scoreboard(user=None, today: date | None = None) -> dict[str, Any]:
     board = compute_scoreboard(today=today, user=user if user_id else None)
     cache.set(key, {"generation": generation, "board": board}, timeout=TIMEOUT)
     return board
+
+
+def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve a full GET of the page from the shared cache until the scoreboard's generation changes.
+
+    The rendered page carries the browser's CSRF token and the user's own figures, so an entry belongs to one
+    user in one browser (their CSRF cookie); it is used only when there are no flash messages to show.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+        if request.GET or request.htmx or not csrf_cookie or request.COOKIES.get("messages"):
+            return view(request, *args, **kwargs)
+        browser = hashlib.sha256(csrf_cookie.encode()).hexdigest()[:16]
+        key = f"page:{request.path}:{timezone.localdate().isoformat()}:{request.user.pk}:{browser}"
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY, 0)
+        entry = found.get(key)
+        if entry is not None and entry["generation"] == generation:
+            return HttpResponse(entry["content"], content_type=entry["content_type"])
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            cache.set(key, {"generation": generation, "content": response.content,
+                            "content_type": response["Content-Type"]}, timeout=TIMEOUT)
+        return response
+
+    return wrapper

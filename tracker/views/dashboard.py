@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from tracker.cache import cached_scoreboard
+from tracker.cache import cached_page, cached_scoreboard
 from tracker.charts import calibration_chart, over_time_chart
 from tracker.models import Prediction, Thesis, attach_forecast_views
 from tracker.scoring import csv_rows
@@ -61,6 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def scoreboard(request: HttpRequest) -> HttpResponse:
     board = cached_scoreboard(request.user)
     download = request.GET.get("format")
