@@ -322,9 +322,10 @@ class PredictionFilterForm(forms.Form):
         self.fields["thesis"].choices = [("", "Any thesis"), *Thesis.objects.values_list("key", "title")]
         self.fields["company"].choices = [("", "Any company"), *Company.objects.values_list("key", "name")]
         self.fields["tag"].choices = [("", "Any tag"), *((n, n) for n in Tag.objects.values_list("name", flat=True))]
-        forecasters = get_user_model().objects.filter(forecasts__isnull=False).distinct().order_by("username")
+        forecasters = get_user_model().objects.filter(Exists(Forecast.objects.filter(user=OuterRef("pk"))))
         self.fields["forecaster"].choices = [("", "Anyone or no one"),
-                                             *((n, n) for n in forecasters.values_list("username", flat=True))]
+                                             *((n, n) for n in forecasters.order_by("username")
+                                               .values_list("username", flat=True))]
 
     def filter(self, queryset):
         data = self.cleaned_data

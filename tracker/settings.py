@@ -86,7 +86,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Keep connections: opening one runs the PRAGMAs below, which costs more than a whole cached page.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when atomic() starts, so concurrent writers queue instead of
         # failing with "database is locked" when they upgrade a read transaction.

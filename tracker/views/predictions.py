@@ -63,7 +63,6 @@ def detail_context(request: HttpRequest, prediction: Prediction, **extra) -> dic
         "theses": prediction.theses.all(),
         "signals": prediction.signals.order_by("-occurred_on"),
         "forecasts": forecasts,
-        "my_forecasts": [f for f in forecasts if f.user_id == request.user.pk],
         "history": prediction.history.select_related("actor").order_by("-at", "-id"),
         **extra,
     }
