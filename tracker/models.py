@@ -330,8 +330,9 @@ class Forecast(models.Model):
                                     name="forecast_unique_per_moment"),
         ]
         indexes = [
-            # Latest forecast per user and prediction, and scoring before resolution.
-            models.Index(fields=["prediction", "user", "made_at"], name="forecast_latest_idx"),
+            # Latest forecast per user and prediction, and scoring before resolution; it carries the
+            # probability so the scoreboard reads the index alone.
+            models.Index(fields=["prediction", "user", "made_at", "probability"], name="forecast_latest_idx"),
         ]
 
     def __str__(self) -> str:
