@@ -3,7 +3,9 @@
     .venv/bin/python bench/load.py --fresh                        # SQLite (WAL), 16 clients, 60 s
     .venv/bin/python bench/load.py --fresh --kill-worker-at 20    # SIGKILL one gunicorn worker at 20 s
     .venv/bin/python bench/load.py --fresh --restart-at 20        # stop and restart the server at 20 s
-    .venv/bin/python bench/load.py --database-url postgres://tracker:tracker@127.0.0.1:5432/tracker_bench
+    .venv/bin/python bench/load.py --database-url postgres://tracker:tracker@127.0.0.1:5432/tracker_load
+                                  # (a fresh copy: createdb -O tracker -T tracker_bench tracker_load)
+    .venv/bin/python bench/load.py --fresh --duration 30 --reads dashboard=25,list=30,detail=30  # another mix
 
 Starts `gunicorn tracker.wsgi -w 2` on 127.0.0.1 with DEBUG off, fills an empty database with 10k demo
 predictions (`--fresh` recreates a SQLite file first), gives the accounts bench-editor-NN (editors) and
@@ -280,6 +282,9 @@ def run_faults(run: Run, server: harness.Server, stop: threading.Event) -> None:
         fault.started = time.monotonic() - run.started
         if fault.kind == "kill worker":
             before = server.worker_pids()
+            if not before:
+                fault.failed, fault.detail = True, "no worker to kill"
+                return
             victim = before[0]
             os.kill(victim, signal.SIGKILL)
             deadline = time.monotonic() + 30
