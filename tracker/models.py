@@ -219,12 +219,17 @@ class PredictionQuerySet(models.QuerySet):
         """What a prediction card shows, fetched up front."""
         return self.select_related("speaker", "source").prefetch_related("tags")
 
-    def status_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(Prediction.Status.values, 0)
-        for row in self.order_by().values("status").annotate(n=Count("id")):
-            counts[row["status"]] = row["n"]
-        counts["all"] = sum(counts.values())
-        return counts
+    def totals(self, today: date | None = None) -> dict[str, int]:
+        """How many predictions there are in each state, and how many are overdue, in one query."""
+        today = today or timezone.localdate()
+        return self.aggregate(
+            predictions=Count("pk"),
+            open=Count("pk", filter=Q(status=Prediction.Status.OPEN)),
+            true=Count("pk", filter=Q(status=Prediction.Status.TRUE)),
+            false=Count("pk", filter=Q(status=Prediction.Status.FALSE)),
+            ambiguous=Count("pk", filter=Q(status=Prediction.Status.AMBIGUOUS)),
+            overdue=Count("pk", filter=Q(status=Prediction.Status.OPEN, resolve_by__lt=today)),
+        )
 
     def with_undo_available(self) -> PredictionQuerySet:
         return self.annotate(

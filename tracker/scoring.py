@@ -55,7 +55,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis
@@ -348,14 +347,7 @@ def group_rows() -> dict[str, list[dict[str, Any]]]:
 
 
 def totals(today: date) -> dict[str, int]:
-    return Prediction.objects.aggregate(
-        predictions=Count("pk"),
-        open=Count("pk", filter=Q(status=Status.OPEN)),
-        true=Count("pk", filter=Q(status=Status.TRUE)),
-        false=Count("pk", filter=Q(status=Status.FALSE)),
-        ambiguous=Count("pk", filter=Q(status=Status.AMBIGUOUS)),
-        overdue=Count("pk", filter=Q(status=Status.OPEN, resolve_by__lt=today)),
-    )
+    return Prediction.objects.totals(today)
 
 
 # --- the entry point -----------------------------------------------------------------------------------
