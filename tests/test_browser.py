@@ -61,12 +61,6 @@ def days(n: int):
 # --- Fixtures -------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Every test makes users; the production hasher would spend about half a second on each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def problems() -> list[str]:
     """CSP violations and uncaught page errors seen by any watched context during the test."""
