@@ -78,8 +78,8 @@ def card_response(request: HttpRequest, prediction: Prediction, *, status: int =
         context = {"p": prediction, **extra}
     html = render_to_string("predictions/_card.html", context, request)
     # After a change, or a refusal because someone else changed it, the page's other figures are stale.
-    regions = set(request.POST.get("regions", "").split()) if request.method == "POST" and status in (200, 409) \
-        else set()
+    stale = request.method == "POST" and status in (200, 409)
+    regions = set(request.POST.get("regions", "").split()) if stale else set()
     if regions & {"status-counts", "score-summary"}:
         html += render_to_string("_summary_oob.html", {**page_summary(request.user), "regions": regions}, request)
     if "histories" in regions and on_detail:
