@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -229,11 +229,6 @@ class PredictionQuerySet(models.QuerySet):
             false=Count("pk", filter=Q(status=Prediction.Status.FALSE)),
             ambiguous=Count("pk", filter=Q(status=Prediction.Status.AMBIGUOUS)),
             overdue=Count("pk", filter=Q(status=Prediction.Status.OPEN, resolve_by__lt=today)),
-        )
-
-    def with_undo_available(self) -> PredictionQuerySet:
-        return self.annotate(
-            has_history=Exists(ResolutionEvent.objects.filter(prediction=OuterRef("pk")))
         )
 
 

@@ -3,7 +3,7 @@
 from .models import Prediction
 
 
-def page_summary(user) -> dict:
+def page_summary() -> dict:
     """Status counts, the due count and the speakers' hit rate, in one query."""
     return summary_of(Prediction.objects.totals())
 

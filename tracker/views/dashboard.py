@@ -5,6 +5,7 @@ import io
 import json
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,11 +13,9 @@ from django.views.decorators.http import require_GET
 
 from tracker.cache import cached_page, cached_scoreboard
 from tracker.charts import calibration_chart, over_time_chart
-from tracker.models import Prediction, Thesis, attach_forecast_views
+from tracker.models import Prediction, Signal, Thesis, attach_forecast_views
 from tracker.scoring import csv_rows
 from tracker.summary import page_summary, summary_of
-
-from .predictions import latest_signals_prefetch
 
 DUE_ON_DASHBOARD = 10
 SMALL_SAMPLE = 5  # groups with fewer resolved predictions carry a warning
@@ -53,10 +52,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     due = list(Prediction.objects.due(today).with_relations().order_by("resolve_by", "id")[:DUE_ON_DASHBOARD])
     recent = list(Prediction.objects.resolved().with_relations().order_by("-resolved_on", "-id")[:5])
     attach_forecast_views(due + recent, request.user)
-    theses = (Thesis.objects.filter(status=Thesis.Status.ACTIVE).prefetch_related(latest_signals_prefetch(2))
-              .order_by("title"))
+    latest_signals = Prefetch("signals", queryset=Signal.objects.order_by("-occurred_on", "-id")[:2],
+                              to_attr="latest_signals")
+    theses = Thesis.objects.filter(status=Thesis.Status.ACTIVE).prefetch_related(latest_signals).order_by("title")
     return render(request, "dashboard.html", {
-        "due": due, "recent": recent, "theses": theses, **page_summary(request.user),
+        "due": due, "recent": recent, "theses": theses, **page_summary(),
        })
 
 

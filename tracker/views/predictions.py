@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -14,7 +13,7 @@ from django_htmx.http import push_url, trigger_client_event
 
 from tracker import services
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
-from tracker.models import Prediction, Signal, attach_forecast_views
+from tracker.models import Prediction, attach_forecast_views
 from tracker.summary import page_summary
 
 from .common import safe_next
@@ -44,7 +43,7 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
         if request.get_full_path() != request.htmx.current_url_abs_path:
             push_url(response, request.get_full_path())
         return response
-    return render(request, "predictions/list.html", {**context, **page_summary(request.user)}, status=status)
+    return render(request, "predictions/list.html", {**context, **page_summary()}, status=status)
 
 
 @require_GET
@@ -81,7 +80,7 @@ def card_response(request: HttpRequest, prediction: Prediction, *, status: int =
     stale = request.method == "POST" and status in (200, 409)
     regions = set(request.POST.get("regions", "").split()) if stale else set()
     if regions & {"status-counts", "score-summary"}:
-        html += render_to_string("_summary_oob.html", {**page_summary(request.user), "regions": regions}, request)
+        html += render_to_string("_summary_oob.html", {**page_summary(), "regions": regions}, request)
     if "histories" in regions and on_detail:
         html += render_to_string("predictions/detail.html#histories", {**context, "oob": True}, request)
     response = HttpResponse(html, status=status)
@@ -167,10 +166,3 @@ def forecast(request: HttpRequest, pk: int) -> HttpResponse:
     services.record_forecast(prediction, request.user, form.probability, form.cleaned_data["note"])
     return after_action(request, prediction, f"Forecast saved: {form.cleaned_data['percent']:g}%.",
                         focus="forecast")
-
-
-# Used by the thesis page and the dashboard: theses with their latest signals.
-def latest_signals_prefetch(limit: int = 3) -> Prefetch:
-    return Prefetch("signals", queryset=Signal.objects.order_by("-occurred_on", "-id")[:limit],
-                    to_attr="latest_signals")
-
