@@ -135,6 +135,18 @@ def assert_no_reload(page: Page) -> None:
     assert page.evaluate("window.__noReload") == "still here", "the page was reloaded"
 
 
+def go_back_to_a_fresh_page(page: Page) -> None:
+    """Back, and wait for the full reload htmx does on a history miss (its history cache is off).
+
+    Going back to an entry made by hx-push-url is a same-document step; the reload comes after it, so
+    without this wait the next step could act on the page that is being replaced.
+    """
+    mark_window(page)
+    page.go_back()
+    page.wait_for_function("() => window.__noReload === undefined", polling=50)
+    page.wait_for_load_state()
+
+
 def assert_no_csp_violation_events(page: Page) -> None:
     assert page.evaluate("window.__cspViolations") == []
 
@@ -323,18 +335,18 @@ def test_filtering_the_predictions_updates_the_list_in_place_and_back_restores_i
     expect(results).to_contain_text("No predictions match these filters.")
     assert_no_reload(page)
 
-    page.go_back()
+    go_back_to_a_fresh_page(page)
     expect(page).not_to_have_url(re.compile(r"status=true"))
     expect(page).to_have_url(re.compile(r"[?&]q=rates(&|$)"))
     expect(results.get_by_role("article")).to_have_count(1)
     expect(filters.get_by_label("Search")).to_have_value("rates")
 
-    page.go_back()
+    go_back_to_a_fresh_page(page)
     expect(page).not_to_have_url(re.compile(r"q=rates"))
     expect(results.get_by_role("article")).to_have_count(2)
     expect(filters.get_by_label("Speaker")).to_have_value(maya_value)
 
-    page.go_back()
+    go_back_to_a_fresh_page(page)
     expect(results.get_by_role("article")).to_have_count(3)
     expect(filters.get_by_label("Speaker")).to_have_value("")
 
@@ -344,7 +356,7 @@ def test_filtering_the_predictions_updates_the_list_in_place_and_back_restores_i
     expect(results.get_by_role("article")).to_have_count(1)
     results.get_by_role("link", name="Rates stay higher for longer.").click()
     expect(page).to_have_url(re.compile(r"/predictions/\d+/$"))
-    page.go_back()
+    go_back_to_a_fresh_page(page)
     expect(page).to_have_url(re.compile(rf"[?&]speaker={re.escape(tom_value)}(&|$)"))
     expect(page.get_by_role("heading", name="Predictions", level=1)).to_be_visible()
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
@@ -364,8 +376,7 @@ def test_one_search_is_one_step_in_the_browser_history(member_page: Page, live_s
     expect(page.locator("#results").get_by_role("article")).to_have_count(1)
     wait_for_htmx_to_settle(page)
 
-    page.go_back()
-    page.wait_for_load_state()
+    go_back_to_a_fresh_page(page)
     expect(page.locator("#results").get_by_role("article").first).to_be_visible()
     assert page.url == f"{live_server.url}/predictions/"
     expect(page.locator("#results").get_by_role("article")).to_have_count(2)
