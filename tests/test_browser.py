@@ -643,6 +643,50 @@ def test_a_thesis_status_changes_and_a_signal_is_added_in_place(editor_page: Pag
     assert_no_csp_violation_events(page)
 
 
+# --- 7b. Create forms -----------------------------------------------------------------------------------
+
+
+def test_the_quote_picker_narrows_a_long_list_and_keeps_what_is_picked_in_sight(editor_page: Page):
+    page = editor_page
+    maya = make_person(name="Maya Chen")
+    show, paper = make_source(title="Macro Hour"), make_source(title="The Chip Letter")
+    for n in range(8):
+        make_quote(source=show, text=f"Filler remark number {n} about the weather.")
+    chips = make_quote(source=paper, speaker=maya, text="Export controls will not slow chip sales this year.")
+    rates = make_quote(source=show, text="Two rate cuts before summer, I would bet on it.")
+
+    page.goto("/predictions/new/")
+    picker = page.get_by_role("group", name="Supporting quotes")
+    shown = picker.get_by_role("checkbox")  # the quotes in sight, and the "Picked only" switch
+    count = picker.get_by_role("status")
+    expect(count).to_have_text("0 picked · 10 of 10 shown")
+
+    search = picker.get_by_role("searchbox", name="Filter supporting quotes")
+    search.fill("maya chip")  # words from the speaker and the source's title, in any order
+    expect(shown).to_have_count(1 + 1)
+    picker.get_by_label(re.compile("Export controls")).check()
+    expect(count).to_have_text("1 picked · 1 of 10 shown")
+
+    search.fill("rate cuts")
+    expect(shown).to_have_count(2 + 1)  # the match, and the quote already picked
+    picker.get_by_label(re.compile("Two rate cuts")).check()
+    search.press("Enter")  # filters; does not submit the half-filled form
+    expect(page).to_have_url(re.compile(r"/predictions/new/$"))
+    search.fill("")
+    picker.get_by_label("Picked only").check()
+    expect(shown).to_have_count(2 + 1)
+    expect(count).to_have_text("2 picked · 2 of 10 shown")
+
+    page.get_by_label("Statement").fill("Chip exports keep growing.")
+    page.get_by_label("Speaker", exact=True).select_option(label="Maya Chen")
+    page.get_by_label("Resolve by").fill(days(90).isoformat())
+    page.get_by_label("Resolution criteria").fill("Export figures for the year are up on the year before.")
+    page.get_by_role("button", name="Save prediction").click()
+    expect(page.get_by_role("heading", name="Chip exports keep growing.")).to_be_visible()
+    prediction = Prediction.objects.get(statement="Chip exports keep growing.")
+    assert set(prediction.quotes.all()) == {chips, rates}
+
+
 # --- 8 and 9. Every main page: no CSP violations, and a screenshot for people to look at ---------------
 
 

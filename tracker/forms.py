@@ -205,7 +205,7 @@ class SignalForm(KeyedForm):
         model = Signal
         fields = ["title", "occurred_on", "direction", "url", "summary", "theses", "predictions", "key"]
         widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3}),
-                   "theses": forms.CheckboxSelectMultiple}
+                   "theses": forms.CheckboxSelectMultiple, "predictions": forms.CheckboxSelectMultiple}
         labels = {"occurred_on": "Date", "url": "Link"}
 
 
