@@ -91,3 +91,54 @@ def test_resolving_from_the_scoreboard_asks_the_board_to_refresh(editor_client, 
     assert 'hx-trigger="scoreboard-changed from:body"' in html
     board = editor_client.get("/scoreboard/?part=board", **HTMX).content.decode()
     assert board.lstrip().startswith('<div id="board"')
+
+
+@pytest.fixture
+def many_sources(editor):
+    """20 sources, each with one scored prediction; source-00 to source-04 have a second one."""
+    from tests.factories import make_source
+
+    for n in range(20):
+        source = make_source(key=f"source-{n:02}", title=f"Letter {n:02}")
+        for _ in range(2 if n < 5 else 1):
+            p = make_prediction(source=source, made_on=date(2026, 1, 1))
+            services.resolve(p, status="true", expected_version=p.version, actor=editor,
+                             resolved_on=date(2026, 6, 1))
+
+
+def source_rows(html: str) -> list[str]:
+    section = html[html.index('<section id="table-sources"'):]
+    section = section[:section.index("</section>")]
+    return [line.split("?source=")[1].split("&")[0] for line in section.splitlines() if "?source=" in line]
+
+
+def test_a_long_group_table_shows_its_first_rows_and_all_on_request(editor_client, many_sources):
+    page = editor_client.get("/scoreboard/").content.decode()
+    shown = source_rows(page)
+    assert len(shown) == 15 and shown[:5] == [f"source-{n:02}" for n in range(5)]  # most resolved first
+    assert "The first 15 of 20, by Resolved, highest first." in page
+    assert "Show all 20" in page
+
+    # In place: the whole table, and sorting it keeps every row.
+    everything = editor_client.get("/scoreboard/?table=sources&sort=-resolved&all", **HTMX).content.decode()
+    assert len(source_rows(everything)) == 20 and "Show the first 15 only" in everything
+    assert '?table=sources&amp;sort=title&amp;all' in everything
+    by_title = editor_client.get("/scoreboard/?table=sources&sort=-title&all", **HTMX).content.decode()
+    assert source_rows(by_title) == [f"source-{n:02}" for n in reversed(range(20))]
+
+    # Without JavaScript: the full page with that one table widened.
+    full = editor_client.get("/scoreboard/?table=sources&sort=title&all").content.decode()
+    assert source_rows(full) == [f"source-{n:02}" for n in range(20)]
+    assert "<nav" in full
+
+
+def test_the_forecasters_table_is_never_cut(editor_client, editor):
+    for n in range(18):
+        user = make_user(f"user{n:02}", role="members")
+        p = make_prediction(made_on=date(2026, 1, 1))
+        Forecast.objects.create(prediction=p, user=user, probability=0.6, made_at=datetime(2026, 2, 1, tzinfo=UTC))
+        services.resolve(p, status="true", expected_version=p.version, actor=editor, resolved_on=date(2026, 6, 1))
+    page = editor_client.get("/scoreboard/").content.decode()
+    section = page[page.index('<section id="table-forecasters"'):]
+    section = section[:section.index("</section>")]
+    assert section.count("?forecaster=") == 18 and "Show all" not in section

@@ -19,6 +19,7 @@ from tracker.summary import page_summary, summary_of
 
 DUE_ON_DASHBOARD = 10
 SMALL_SAMPLE = 5  # groups with fewer resolved predictions carry a warning
+TOP_ROWS = 15  # a group table shows its first rows until asked for all of them
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,14 @@ class Table:
     filter: str  # the predictions-list filter that shows the rows' predictions
     columns: dict[str, str]
     default_sort: str
+    shortened: bool = True  # False: always every row (forecasters: a reader looks for their own)
 
 
 GROUP_COLUMNS = {"resolved": "Resolved", "correct": "Came true", "accuracy": "Accuracy (95% interval)"}
 TABLES = {
     "forecasters": Table("Forecasters", "username", "", {
         "username": "Forecaster", "scored": "Scored", "brier": "Brier", "log_score": "Log score",
-        "relative_brier": "Relative Brier"}, "brier"),
+        "relative_brier": "Relative Brier"}, "brier", shortened=False),
     "speakers": Table("Speakers", "name", "speaker", {"name": "Speaker", **GROUP_COLUMNS,
                                                       "stated_brier": "Brier of stated odds"}, "-resolved"),
     "sources": Table("Sources", "title", "source", {"title": "Source", **GROUP_COLUMNS}, "-resolved"),
@@ -67,12 +69,13 @@ def scoreboard(request: HttpRequest) -> HttpResponse:
     download = request.GET.get("format")
     if download in {"json", "csv"}:
         return scoreboard_download(board, download)
-    table, order = request.GET.get("table"), request.GET.get("sort", "")
+    table, order, show_all = request.GET.get("table"), request.GET.get("sort", ""), "all" in request.GET
     if request.htmx and table in TABLES:
-        return render(request, "scoreboard/_table.html", table_context(board, table, order))
+        return render(request, "scoreboard/_table.html", {"t": table_context(board, table, order, show_all)})
     context = {
         "board": board,
-        "tables": [table_context(board, name, order if name == table else "") for name in TABLES],
+        "tables": [table_context(board, name, order, show_all) if name == table else table_context(board, name)
+                   for name in TABLES],
         "calibration_chart": calibration_chart(board["calibration"]),
         "my_calibration_chart": calibration_chart(board["my_calibration"] or []),
         "over_time_chart": over_time_chart(board["by_month"]),
@@ -85,13 +88,20 @@ def scoreboard(request: HttpRequest) -> HttpResponse:
     return render(request, "scoreboard.html", {**context, "due": due, **summary_of(board["totals"])})
 
 
-def table_context(board: dict, name: str, order: str) -> dict:
+def table_context(board: dict, name: str, order: str = "", show_all: bool = False) -> dict:
+    """One table, sorted by `order` ("column" or "-column"; the table's default when unknown) and cut to its
+    top rows unless `show_all`."""
     spec = TABLES[name]
     column = order.lstrip("-")
     if column not in spec.columns:
         order, column = spec.default_sort, spec.default_sort.lstrip("-")
-    rows = sort_rows(board[name], column, descending=order.startswith("-"))
-    return {"name": name, "spec": spec, "rows": rows, "order": order, "small_sample": SMALL_SAMPLE}
+    descending = order.startswith("-")
+    rows = sort_rows(board[name], column, descending)
+    shortened = spec.shortened and not show_all and len(rows) > TOP_ROWS
+    return {"name": name, "spec": spec, "rows": rows[:TOP_ROWS] if shortened else rows, "total": len(rows),
+            "shortened": shortened, "show_all": show_all and len(rows) > TOP_ROWS, "order": order,
+            "order_label": f"{spec.columns[column]}, {'highest' if descending else 'lowest'} first",
+            "top_rows": TOP_ROWS, "small_sample": SMALL_SAMPLE}
 
 
 def sort_rows(rows: list[dict], column: str, descending: bool) -> list[dict]:
