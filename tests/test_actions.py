@@ -61,6 +61,17 @@ def test_a_plain_form_post_redirects_back_with_a_message(editor_client):
     assert "Resolved as" in editor_client.get("/predictions/").content.decode()
 
 
+def test_without_javascript_the_resolve_page_returns_to_the_page_it_was_opened_from(editor_client):
+    p = make_prediction()
+    listing = editor_client.get("/predictions/?status=open").content.decode()
+    assert 'name="next" value="/predictions/?status=open"' in listing  # in the card's Resolve button form
+    page = editor_client.get(f"/predictions/{p.pk}/resolve/?next=/predictions/%3Fstatus%3Dopen").content.decode()
+    assert 'name="next" value="/predictions/?status=open"' in page  # carried into the resolve form
+    response = editor_client.post(f"/predictions/{p.pk}/resolve/",
+                                  {**resolve_data(p), "next": "/predictions/?status=open"})
+    assert response.status_code == 302 and response["Location"] == "/predictions/?status=open"
+
+
 def test_an_offsite_next_is_ignored(editor_client):
     p = make_prediction()
     response = editor_client.post(f"/predictions/{p.pk}/resolve/",
@@ -75,7 +86,9 @@ def test_an_offsite_next_is_ignored(editor_client):
         ({"status": "open"}, "Select a valid choice."),
         ({"resolved_on": "2026-13-45"}, "Enter a valid date."),
         ({"resolved_on": str(date.today() + timedelta(days=5))}, "cannot be resolved on a date in the future"),
-        ({"evidence_url": "not a url at all"}, "Enter a valid URL."),
+        ({"evidence_url": "not a url at all"}, "starts with http:// or https://"),
+        ({"evidence_url": "ftp://example.com/filing.pdf"}, "starts with http:// or https://"),
+        ({"resolved_on": "2020-01-01"}, "it cannot have been resolved before that"),
     ],
 )
 def test_a_bad_resolution_shows_the_error_next_to_the_field_and_changes_nothing(editor_client, overrides, message):
@@ -153,6 +166,22 @@ def test_a_member_records_a_forecast_in_place(member_client, member):
     assert "Forecast saved: 40%." in response.content.decode()
     forecast = Forecast.objects.get()
     assert (forecast.user, forecast.probability, forecast.note) == (member, 0.4, "base rate")
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+def test_forecasts_close_when_the_prediction_resolves(member_client, editor, htmx):
+    p = make_prediction(made_on=date(2026, 1, 1))
+    services.resolve(p, status="false", expected_version=p.version, actor=editor, resolved_on=date(2026, 3, 2))
+    response = member_client.post(f"/predictions/{p.pk}/forecast/", {"percent": "1"}, **(HTMX if htmx else {}))
+    assert response.status_code == 409 and Forecast.objects.count() == 0
+    assert "forecasts are closed, because this prediction was resolved “False” on 02 Mar 2026" in \
+        response.content.decode()
+
+
+def test_a_saved_forecast_is_reported_as_the_card_shows_it(member_client):
+    p = make_prediction()
+    response = member_client.post(f"/predictions/{p.pk}/forecast/", {"percent": "50.1235"}, **HTMX)
+    assert "Forecast saved: 50%." in response.content.decode()
 
 
 def test_forecasts_are_kept_and_the_latest_is_current(member_client, member):

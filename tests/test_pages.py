@@ -142,3 +142,11 @@ def test_an_invalid_filter_is_a_400_with_the_message_next_to_the_field(member_cl
     response = member_client.get("/predictions/?speaker=nobody&status=bogus")
     assert response.status_code == 400
     assert b"Select a valid choice" in response.content
+
+
+def test_search_finds_every_word_in_any_order_across_statement_and_criteria(member_client):
+    make_prediction(statement="Cursor (Anysphere) is acquired.", criteria="A deal above $10B is announced.")
+    make_prediction(statement="Cursor raises again.")
+    found = member_client.get("/predictions/?q=ACQUIRED+cursor+10b").content.decode()
+    assert "1 prediction" in found and "Cursor (Anysphere) is acquired." in found
+    assert "No predictions match" in member_client.get("/predictions/?q=cursor+ipo").content.decode()

@@ -40,17 +40,18 @@ from .models import (
     Tag,
     Thesis,
 )
+from .validators import KEY_PATTERN
 
 FORMAT = "thesis-tracker/1"
 
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
-TagName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=100)]
+TagName = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=60)]
 Username = Annotated[str, StringConstraints(pattern=r"^[\w.@+-]+$", max_length=150)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"\S")]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
-Url = Annotated[str, StringConstraints(pattern=r"^(https?://\S+)?$", max_length=500)]
+Url = Annotated[str, StringConstraints(pattern=r"(?i)^(https?://\S+)?$", max_length=500)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 OpenProbability = Annotated[float, Field(gt=0, lt=1)]
 PredictionStatus = Literal["open", "true", "false", "ambiguous"]

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.text import slugify
 
-from .models import Company, Forecast, Person, Prediction, Quote, Signal, Source, Tag, Thesis
+from .fields import WebURLFormField
+from .models import Company, Forecast, Person, Prediction, Quote, Signal, Source, Tag, Thesis, format_timestamp
+from .validators import to_key, validate_key
 
 Status = Prediction.Status
 
 
 def unique_key(model, text: str, exclude_pk=None) -> str:
     """A slug from `text` that no other row of `model` uses yet."""
-    base = slugify(text)[:80].strip("-") or model._meta.model_name
+    base = to_key(text)[:80].strip("-") or model._meta.model_name
     taken = set(model.objects.filter(key__startswith=base).exclude(pk=exclude_pk).values_list("key", flat=True))
     key, n = base, 2
     while key in taken:
@@ -27,13 +28,19 @@ def unique_key(model, text: str, exclude_pk=None) -> str:
 
 
 class KeyedForm(forms.ModelForm):
-    """Leaves the key optional: a blank key is made from the object's name or title."""
+    """Leaves the key optional: a blank key is made from the object's name or title.
+
+    `unique_together_ci`: fields whose values, taken together and ignoring case, name one object only (a second
+    "Ben Gilbert" would show as two identical choices everywhere).
+    """
 
     key_from = "name"
+    unique_together_ci: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["key"].required = False
+        self.fields["key"].validators = [validate_key]  # stricter than a slug: no underscores, no capitals
         self.fields["key"].help_text = (f"Optional. A short unique slug used in bundles and links; made from the "
                                         f"{self.key_from} if left blank.")
 
@@ -44,6 +51,19 @@ class KeyedForm(forms.ModelForm):
         if self.instance.pk:
             return self.instance.key
         return ""
+
+    def clean(self):
+        data = super().clean()
+        values = {name: data.get(name) for name in self.unique_together_ci}
+        if values and all(isinstance(v, str) and v for v in values.values()):
+            same = type(self.instance).objects.exclude(pk=self.instance.pk).filter(
+                **{f"{name}__iexact": value for name, value in values.items()}).first()
+            if same:
+                what = " and ".join(f"{self.fields[name].label.lower()} “{values[name]}”" for name in values)
+                self.add_error(self.unique_together_ci[0],
+                               f"There is already a {self._meta.model._meta.verbose_name} with this {what}: "
+                               f"{same}. Edit that one instead.")
+        return data
 
     def save(self, commit=True):
         if not self.instance.key:
@@ -67,6 +87,38 @@ def quote_choices():
     return Quote.objects.select_related("speaker", "source").order_by("source__title", "timestamp_seconds", "key")
 
 
+class SecondsField(forms.IntegerField):
+    """A length of time or a moment in a recording, typed as h:mm:ss, m:ss or plain seconds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("help_text", "h:mm:ss, m:ss or seconds, e.g. 1:02:03 or 3723.")
+        super().__init__(**kwargs)
+        self.widget = forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "h:mm:ss",
+                                             "pattern": r"\s*\d+(:[0-5]?\d){0,2}\s*"})
+
+    def to_python(self, value):
+        text = str(value or "").strip()
+        if ":" not in text:
+            return super().to_python(text)
+        parts = text.split(":")
+        if len(parts) > 3 or not all(p.isdigit() for p in parts) or any(int(p) > 59 for p in parts[1:]):
+            raise forms.ValidationError("Enter a time as h:mm:ss, m:ss or a number of seconds.", code="invalid")
+        seconds = 0
+        for part in parts:
+            seconds = seconds * 60 + int(part)
+        return seconds
+
+    def prepare_value(self, value):
+        return format_timestamp(value) if isinstance(value, int) else value
+
+
+def not_in_future(value: date | None, message: str) -> date | None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message)
+    return value
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -75,6 +127,8 @@ class DateInput(forms.DateInput):
 
 
 class PersonForm(KeyedForm):
+    unique_together_ci = ("name",)
+
     class Meta:
         model = Person
         fields = ["name", "affiliation", "url", "key"]
@@ -82,6 +136,8 @@ class PersonForm(KeyedForm):
 
 
 class CompanyForm(KeyedForm):
+    unique_together_ci = ("name",)
+
     class Meta:
         model = Company
         fields = ["name", "ticker", "url", "key"]
@@ -90,22 +146,36 @@ class CompanyForm(KeyedForm):
 
 class SourceForm(KeyedForm):
     key_from = "title"
+    unique_together_ci = ("title", "publisher")
+    duration_seconds = SecondsField(required=False, min_value=1, label="Duration",
+                                    error_messages={"min_value": "Enter a duration of at least one second, or "
+                                                                 "leave it blank."})
 
     class Meta:
         model = Source
         fields = ["kind", "title", "publisher", "author", "published_on", "url", "duration_seconds", "key"]
         widgets = {"published_on": DateInput()}
-        labels = {"url": "URL", "duration_seconds": "Duration (seconds)"}
+        labels = {"url": "URL"}
 
 
 class QuoteForm(KeyedForm):
     key_from = "text"
+    timestamp_seconds = SecondsField(required=False, label="Moment in the recording",
+                                     help_text="Where it is said: h:mm:ss, m:ss or seconds. Blank for text.")
 
     class Meta:
         model = Quote
         fields = ["source", "speaker", "text", "timestamp_seconds", "key"]
-        labels = {"text": "Verbatim text", "timestamp_seconds": "Timestamp (seconds into the recording)"}
+        labels = {"text": "Verbatim text"}
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def clean(self):
+        data = super().clean()
+        source, at = data.get("source"), data.get("timestamp_seconds")
+        if source and source.duration_seconds and at is not None and at > source.duration_seconds:
+            self.add_error("timestamp_seconds", f"“{source.title}” is only {format_timestamp(source.duration_seconds)}"
+                                                f" long.")
+        return data
 
 
 class ThesisForm(KeyedForm):
@@ -122,12 +192,15 @@ class ThesisForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.fields["quotes"].queryset = quote_choices()
 
+    def clean_opened_on(self):
+        return not_in_future(self.cleaned_data.get("opened_on"), "A thesis cannot be opened on a future date.")
+
 
 class TagsField(forms.CharField):
     """Free tags typed as a comma-separated list; each becomes a slug."""
 
     def to_python(self, value) -> list[str]:
-        names = [slugify(part) for part in (value or "").split(",")]
+        names = [to_key(part) for part in (value or "").split(",")]
         return sorted({name for name in names if name})
 
     def validate(self, value):
@@ -178,6 +251,14 @@ class PredictionForm(KeyedForm):
             raise forms.ValidationError("Enter a number between 0 and 100.")
         return value
 
+    def clean_made_on(self):
+        made_on = not_in_future(self.cleaned_data.get("made_on"), "A prediction cannot be made on a future date.")
+        resolved_on = self.instance.resolved_on
+        if made_on and resolved_on and made_on > resolved_on:
+            raise forms.ValidationError(f"It was resolved on {resolved_on:%d %b %Y}, so it was made on that day "
+                                        f"or before.")
+        return made_on
+
     def clean(self):
         data = super().clean()
         made_on, resolve_by = data.get("made_on"), data.get("resolve_by")
@@ -198,6 +279,9 @@ class PredictionForm(KeyedForm):
         return prediction
 
 
+SIGNAL_IN_FUTURE = "A signal records something that has happened: it cannot have a future date."
+
+
 class SignalForm(KeyedForm):
     key_from = "title"
 
@@ -207,6 +291,9 @@ class SignalForm(KeyedForm):
         widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3}),
                    "theses": forms.CheckboxSelectMultiple, "predictions": forms.CheckboxSelectMultiple}
         labels = {"occurred_on": "Date", "url": "Link"}
+
+    def clean_occurred_on(self):
+        return not_in_future(self.cleaned_data.get("occurred_on"), SIGNAL_IN_FUTURE)
 
 
 class QuickSignalForm(KeyedForm):
@@ -225,6 +312,9 @@ class QuickSignalForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("occurred_on", timezone.localdate())
 
+    def clean_occurred_on(self):
+        return not_in_future(self.cleaned_data.get("occurred_on"), SIGNAL_IN_FUTURE)
+
 
 class ThesisStatusForm(forms.ModelForm):
     class Meta:
@@ -233,6 +323,8 @@ class ThesisStatusForm(forms.ModelForm):
 
 
 class ResolveForm(forms.Form):
+    """`made_on`: the prediction's date, before which it cannot have been resolved."""
+
     status = forms.ChoiceField(
         choices=[(Status.TRUE, "True — it happened"), (Status.FALSE, "False — it did not"),
                  (Status.AMBIGUOUS, "Ambiguous — cannot be judged")],
@@ -241,18 +333,20 @@ class ResolveForm(forms.Form):
     resolved_on = forms.DateField(widget=DateInput(), label="Resolved on")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000,
                            label="Note")
-    evidence_url = forms.URLField(required=False, max_length=500, label="Evidence link",
-                                  assume_scheme="https")
+    evidence_url = WebURLFormField(required=False, max_length=500, label="Evidence link")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, made_on: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.made_on = made_on
         self.initial.setdefault("resolved_on", timezone.localdate())
 
     def clean_resolved_on(self):
-        value = self.cleaned_data["resolved_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("A prediction cannot be resolved on a date in the future.")
+        value = not_in_future(self.cleaned_data["resolved_on"],
+                              "A prediction cannot be resolved on a date in the future.")
+        if self.made_on and value < self.made_on:
+            raise forms.ValidationError(f"It was made on {self.made_on:%d %b %Y}; it cannot have been resolved "
+                                        f"before that.")
         return value
 
 
@@ -329,8 +423,8 @@ class PredictionFilterForm(forms.Form):
 
     def filter(self, queryset):
         data = self.cleaned_data
-        if data.get("q"):
-            queryset = queryset.filter(Q(statement__icontains=data["q"]) | Q(criteria__icontains=data["q"]))
+        for word in (data.get("q") or "").split():  # every word, in any order
+            queryset = queryset.filter(Q(statement__icontains=word) | Q(criteria__icontains=word))
         if data.get("status") == SCORED:
             queryset = queryset.scored()
         elif data.get("status"):

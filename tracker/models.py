@@ -13,13 +13,16 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-KEY_HELP = "A short unique slug used in bundles and URLs, e.g. 'nathan-lambert'."
+from .fields import WebURLField
+from .validators import KEY_RULE, validate_key
+
+KEY_HELP = f"A short unique slug used in bundles and URLs: {KEY_RULE}."
 
 
 class Keyed(models.Model):
     """Objects that bundles refer to by a stable slug."""
 
-    key = models.SlugField(max_length=100, unique=True, help_text=KEY_HELP)
+    key = models.SlugField(max_length=100, unique=True, help_text=KEY_HELP, validators=[validate_key])
 
     class Meta:
         abstract = True
@@ -28,7 +31,7 @@ class Keyed(models.Model):
 class Person(Keyed):
     name = models.CharField(max_length=200)
     affiliation = models.CharField(max_length=200, blank=True)
-    url = models.URLField(max_length=500, blank=True)
+    url = WebURLField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -44,7 +47,7 @@ class Person(Keyed):
 class Company(Keyed):
     name = models.CharField(max_length=200)
     ticker = models.CharField(max_length=20, blank=True)
-    url = models.URLField(max_length=500, blank=True)
+    url = WebURLField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -72,7 +75,7 @@ class Source(Keyed):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_sources"
     )
     published_on = models.DateField(null=True, blank=True)
-    url = models.URLField(max_length=500, blank=True)
+    url = WebURLField(max_length=500, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
@@ -152,7 +155,7 @@ class Quote(Keyed):
 
 
 class Tag(models.Model):
-    name = models.SlugField(max_length=60, unique=True)
+    name = models.SlugField(max_length=60, unique=True, validators=[validate_key])
 
     class Meta:
         ordering = ["name"]
@@ -256,7 +259,7 @@ class Prediction(Keyed):
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
     resolved_on = models.DateField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
-    resolution_url = models.URLField(max_length=500, blank=True)
+    resolution_url = WebURLField(max_length=500, blank=True)
     # Bumped on every change of state, so a stale form cannot overwrite a newer resolution.
     version = models.PositiveIntegerField(default=1)
     quotes = models.ManyToManyField(Quote, blank=True, related_name="predictions")
@@ -372,7 +375,7 @@ class Signal(Keyed):
 
     title = models.CharField(max_length=300)
     occurred_on = models.DateField()
-    url = models.URLField(max_length=500, blank=True)
+    url = WebURLField(max_length=500, blank=True)
     summary = models.TextField(blank=True)
     direction = models.CharField(max_length=20, choices=Direction, default=Direction.NEUTRAL)
     theses = models.ManyToManyField(Thesis, blank=True, related_name="signals")
@@ -411,7 +414,7 @@ class ResolutionEvent(models.Model):
     # The state the prediction was left in, so that an undo can restore the one before it.
     resolved_on = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
-    evidence_url = models.URLField(max_length=500, blank=True)
+    evidence_url = WebURLField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

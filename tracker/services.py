@@ -127,8 +127,15 @@ def undo(prediction: Prediction, *, expected_version: int, actor=None, note: str
 
 
 def record_forecast(prediction: Prediction, user, probability: float, note: str = "") -> Forecast:
-    """Add a forecast to the user's history on this prediction; the newest is their current view."""
+    """Add a forecast to the user's history on this prediction; the newest is their current view.
+
+    Only while the prediction is open: raises Conflict once it is resolved (a forecast made with the answer
+    known is not a forecast). The row lock makes a resolution wait for this write, or this one see it.
+    """
     with transaction.atomic():
+        current = Prediction.objects.select_for_update().get(pk=prediction.pk)
+        if not current.is_open:
+            raise Conflict(current)
         forecast = Forecast.objects.create(prediction=prediction, user=user, probability=probability, note=note)
         invalidate_scoreboard()
     return forecast

@@ -30,7 +30,9 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
         verb = "change" if instance else "create"
         raise PermissionDenied(f"Only editors can {verb} {model._meta.verbose_name_plural}.")
     data = request.POST if request.method == "POST" else None
-    form = form_class(data, instance=instance, initial=initial)
+    # Preset choices (?source=3 from a source's page) apply to new objects only, and only when given.
+    preset = {name: value for name, value in initial.items() if value is not None} if instance is None else {}
+    form = form_class(data, instance=instance, initial=preset)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()

@@ -15,6 +15,7 @@ from tracker import services
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
 from tracker.models import Prediction, attach_forecast_views
 from tracker.summary import page_summary
+from tracker.templatetags.tracker import percent
 
 from .common import safe_next
 
@@ -119,11 +120,12 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the resolve form (in the card for htmx, on the detail page otherwise); POST resolves."""
     prediction = get_object_or_404(Prediction.objects.with_relations(), pk=pk)
     if request.method == "GET":
-        form = None if "close" in request.GET else ResolveForm(initial={"version": prediction.version})
+        form = None if "close" in request.GET else ResolveForm(initial={"version": prediction.version},
+                                                               made_on=prediction.made_on)
         if request.htmx:
             return card_response(request, prediction, resolve_form=form, focus="resolve" if not form else None)
         return render(request, "predictions/detail.html", detail_context(request, prediction, resolve_form=form))
-    form = ResolveForm(request.POST)
+    form = ResolveForm(request.POST, made_on=prediction.made_on)
     if not form.is_valid():
         return refused(request, prediction, 422, "Please correct the fields marked below.", resolve_form=form)
     try:
@@ -163,6 +165,11 @@ def forecast(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return refused(request, prediction, 422, "Your forecast was not saved.", forecast_form=form,
                        focus="forecast")
-    services.record_forecast(prediction, request.user, form.probability, form.cleaned_data["note"])
-    return after_action(request, prediction, f"Forecast saved: {form.cleaned_data['percent']:g}%.",
-                        focus="forecast")
+    try:
+        forecast = services.record_forecast(prediction, request.user, form.probability, form.cleaned_data["note"])
+    except services.Conflict as conflict:
+        current = conflict.current
+        return refused(request, current, 409, f"Not saved: forecasts are closed, because this prediction was "
+                                              f"resolved “{current.get_status_display()}” on "
+                                              f"{current.resolved_on:%d %b %Y}.")
+    return after_action(request, prediction, f"Forecast saved: {percent(forecast.probability)}.", focus="forecast")
