@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
+from pydantic import ValidationError
 
 from tracker.bundle import BundleError, Problem, export_bundle, import_bundle
 from tracker.forms import ImportForm
@@ -38,7 +39,14 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def export_view(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(export_bundle(), content_type="application/json; charset=utf-8")
+    try:
+        bundle = export_bundle()
+    except ValidationError as exc:
+        # Only data written around the forms (the database by hand, an older version) can get here.
+        problems = [f"{error['input']!r}: {error['msg']}" for error in exc.errors()]
+        model = exc.title.removesuffix("In").lower()  # PersonIn -> person
+        return render(request, "bundles/export_refused.html", {"model": model, "problems": problems}, status=409)
+    response = HttpResponse(bundle, content_type="application/json; charset=utf-8")
     name = f"thesis-tracker-{timezone.localdate():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
