@@ -150,3 +150,23 @@ def test_search_finds_every_word_in_any_order_across_statement_and_criteria(memb
     found = member_client.get("/predictions/?q=ACQUIRED+cursor+10b").content.decode()
     assert "1 prediction" in found and "Cursor (Anysphere) is acquired." in found
     assert "No predictions match" in member_client.get("/predictions/?q=cursor+ipo").content.decode()
+
+
+def test_people_and_companies_are_listed_by_the_name_shown(member_client):
+    make_person(key="zed", name="Alyosha"), make_person(key="abe", name="Zoe")
+    make_company(key="google", name="Alphabet"), make_company(key="anysphere", name="Cursor")
+    people = member_client.get("/people/").content.decode()
+    assert people.index(">Alyosha<") < people.index(">Zoe<")
+    companies = member_client.get("/companies/").content.decode()
+    assert companies.index(">Alphabet<") < companies.index(">Cursor<")
+
+
+def test_the_dashboard_shows_the_theses_with_the_freshest_signals_and_links_to_all(member_client):
+    for n in range(8):
+        thesis = make_thesis(title=f"Thesis {n}")
+        make_signal(title=f"Signal {n}", occurred_on=date(2026, 1, 1) + timedelta(days=n),
+                    summary="A long summary kept off the dashboard.").theses.add(thesis)
+    page = member_client.get("/").content.decode()
+    assert "Signal 7" in page and "Signal 2" in page and "Signal 1" not in page
+    assert page.index("Signal 7") < page.index("Signal 2")
+    assert "All 8 active theses" in page and "A long summary kept off the dashboard." not in page

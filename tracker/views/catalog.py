@@ -20,6 +20,7 @@ def outcome_counts(prefix: str = "predictions") -> dict:
         "n_true": Count(prefix, filter=Q(**{f"{prefix}__status": Status.TRUE}), distinct=True),
         "n_false": Count(prefix, filter=Q(**{f"{prefix}__status": Status.FALSE}), distinct=True),
         "n_open": Count(prefix, filter=Q(**{f"{prefix}__status": Status.OPEN}), distinct=True),
+        "n_ambiguous": Count(prefix, filter=Q(**{f"{prefix}__status": Status.AMBIGUOUS}), distinct=True),
     }
 
 
@@ -32,7 +33,8 @@ def predictions_of(request: HttpRequest, **filters) -> list[Prediction]:
 @require_GET
 def source_list(request: HttpRequest) -> HttpResponse:
     sources = Source.objects.select_related("author").annotate(
-        n_quotes=Count("quotes", distinct=True), n_predictions=Count("predictions", distinct=True))
+        n_quotes=Count("quotes", distinct=True), n_predictions=Count("predictions", distinct=True),
+    ).order_by("-published_on", "title")
     return render(request, "catalog/source_list.html", {"sources": sources})
 
 
@@ -47,7 +49,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
-    people = Person.objects.annotate(**outcome_counts(), n_quotes=Count("quotes", distinct=True))
+    people = Person.objects.annotate(**outcome_counts(), n_quotes=Count("quotes", distinct=True)).order_by("name")
     return render(request, "catalog/person_list.html", {"people": people})
 
 
@@ -58,12 +60,12 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scored = person.n_true + person.n_false
     return render(request, "catalog/person_detail.html", {
         "person": person, "quotes": quotes, "predictions": predictions_of(request, speaker=person),
-        "hit_rate": person.n_true / scored if scored else None})
+        "accuracy": person.n_true / scored if scored else None})
 
 
 @require_GET
 def company_list(request: HttpRequest) -> HttpResponse:
-    companies = Company.objects.annotate(**outcome_counts(), n_theses=Count("theses", distinct=True))
+    companies = Company.objects.annotate(**outcome_counts(), n_theses=Count("theses", distinct=True)).order_by("name")
     return render(request, "catalog/company_list.html", {"companies": companies})
 
 

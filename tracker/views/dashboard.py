@@ -5,7 +5,7 @@ import io
 import json
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import F, Max, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,6 +18,7 @@ from tracker.scoring import csv_rows
 from tracker.summary import page_summary, summary_of
 
 DUE_ON_DASHBOARD = 10
+THESES_ON_DASHBOARD = 6  # the active theses with the freshest signals
 SMALL_SAMPLE = 5  # groups with fewer resolved predictions carry a warning
 TOP_ROWS = 15  # a group table shows its first rows until asked for all of them
 
@@ -56,9 +57,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     attach_forecast_views(due + recent, request.user)
     latest_signals = Prefetch("signals", queryset=Signal.objects.order_by("-occurred_on", "-id")[:2],
                               to_attr="latest_signals")
-    theses = Thesis.objects.filter(status=Thesis.Status.ACTIVE).prefetch_related(latest_signals).order_by("title")
+    active = Thesis.objects.filter(status=Thesis.Status.ACTIVE)
+    theses = (active.annotate(last_signal=Max("signals__occurred_on")).prefetch_related(latest_signals)
+              .order_by(F("last_signal").desc(nulls_last=True), "title")[:THESES_ON_DASHBOARD])
     return render(request, "dashboard.html", {
-        "due": due, "recent": recent, "theses": theses, **page_summary(),
+        "due": due, "recent": recent, "theses": theses, "active_theses": active.count(), **page_summary(),
        })
 
 
