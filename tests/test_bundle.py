@@ -244,3 +244,26 @@ def test_an_import_that_changes_a_status_records_it_in_the_history():
     assert (event.from_status, event.to_status) == ("open", "false")
     run_import(resolved)
     assert ResolutionEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_schema_problems_and_problems_between_items_are_reported_in_one_round():
+    from tracker.bundle import BundleError, import_bundle
+    from tracker.models import Person
+
+    bundle = copy.deepcopy(VALID)
+    bundle["people"][0]["url"] = "ftp://example.com/ana"  # schema: the person fails...
+    bundle["predictions"][1]["speaker"] = "nobody"  # ...a reference to no one...
+    bundle["predictions"][1]["resolve_by"] = "2025-01-01"  # ...a date before made_on...
+    bundle["companies"].append(dict(bundle["companies"][0]))  # ...and a duplicate key
+    with pytest.raises(BundleError) as caught:
+        import_bundle(json.dumps(bundle))
+    found = [str(problem) for problem in caught.value.problems]
+    assert found == [
+        "people[0].url: invalid URL 'ftp://example.com/ana': use an http:// or https:// address",
+        "companies[1].key: duplicate company key 'acme'",
+        "predictions[1].speaker: unknown person 'nobody'",
+        "predictions[1].resolve_by: 2025-01-01 is before made_on 2026-01-31",
+    ]
+    # 'ana' failed the schema but is in the file: the references to her are not reported as unknown too.
+    assert Person.objects.count() == 0

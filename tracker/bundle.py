@@ -290,8 +290,12 @@ REFERENCES = [
 ]
 
 
-def check_references(bundle: Bundle) -> list[Problem]:
-    """Problems a per-field schema cannot see. References may name objects already in the database."""
+def check_references(bundle: Bundle, broken_keys: dict[str, set[str]] | None = None) -> list[Problem]:
+    """Problems a per-field schema cannot see. References may name objects already in the database.
+
+    For a bundle salvaged from a file with schema problems (see `salvage`), items that failed are None and
+    are skipped, and `broken_keys` are the keys those items gave, so references to them are not reported too.
+    """
     problems: list[Problem] = []
     known: dict[str, set[str]] = {}
     model_of = {name: model for name, model, _ in KEYED}
@@ -299,17 +303,19 @@ def check_references(bundle: Bundle) -> list[Problem]:
 
     for name, _model, noun in KEYED:
         items = getattr(bundle, name)
-        counts = Counter(item.key for item in items)
+        counts = Counter(item.key for item in items if item is not None)
         seen: set[str] = set()
         for i, item in enumerate(items):
+            if item is None:
+                continue
             if counts[item.key] > 1 and item.key in seen:
                 problems.append(Problem(f"{name}[{i}].key", f"duplicate {noun} key {item.key!r}"))
             seen.add(item.key)
-        known[name] = set(counts)
+        known[name] = set(counts) | (broken_keys or {}).get(name, set())
 
     wanted: dict[str, set[str]] = defaultdict(set)
     for name, attr, target in REFERENCES:
-        for item in getattr(bundle, name):
+        for item in filter(None, getattr(bundle, name)):
             value = getattr(item, attr)
             for key in value if isinstance(value, list) else [value]:
                 if key is not None and key not in known[target]:
@@ -319,6 +325,8 @@ def check_references(bundle: Bundle) -> list[Problem]:
 
     for name, attr, target in REFERENCES:
         for i, item in enumerate(getattr(bundle, name)):
+            if item is None:
+                continue
             value = getattr(item, attr)
             if isinstance(value, list):
                 for j, key in enumerate(value):
@@ -330,6 +338,8 @@ def check_references(bundle: Bundle) -> list[Problem]:
                 problems.append(Problem(f"{name}[{i}].{attr}", f"unknown {noun_of[target]} {value!r}"))
 
     for i, p in enumerate(bundle.predictions):
+        if p is None:
+            continue
         if p.resolve_by < p.made_on:
             problems.append(Problem(f"predictions[{i}].resolve_by",
                                     f"{p.resolve_by} is before made_on {p.made_on}"))
@@ -344,6 +354,8 @@ def check_references(bundle: Bundle) -> list[Problem]:
 
     seen_forecasts: set[tuple] = set()
     for i, f in enumerate(bundle.forecasts):
+        if f is None:
+            continue
         ident = (f.user, f.prediction, f.made_at)
         if ident in seen_forecasts:
             problems.append(Problem(f"forecasts[{i}]",
@@ -352,6 +364,8 @@ def check_references(bundle: Bundle) -> list[Problem]:
 
     seen_history: set[tuple] = set()
     for i, h in enumerate(bundle.history):
+        if h is None:
+            continue
         ident = (h.prediction, h.at)
         if ident in seen_history:
             problems.append(Problem(f"history[{i}].at", f"a second entry for {h.prediction!r} at {h.at}"))
@@ -361,8 +375,44 @@ def check_references(bundle: Bundle) -> list[Problem]:
     return problems
 
 
+def salvage(raw: bytes | str) -> tuple[Bundle, dict[str, set[str]]] | None:
+    """The items of a bundle that pass the schema, each at its own index (None where an item fails), and the
+    keys the failing items give; None when the file is not a JSON object at all."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    lists: dict[str, list] = {}
+    broken_keys: dict[str, set[str]] = defaultdict(set)
+    for name, spec in Bundle.model_fields.items():
+        if name == "format":
+            continue
+        item_model = spec.annotation.__args__[0]
+        raw_items = data.get(name)
+        lists[name] = []
+        for item in raw_items if isinstance(raw_items, list) else []:
+            try:
+                lists[name].append(item_model.model_validate_json(json.dumps(item)))
+            except ValidationError:
+                lists[name].append(None)
+                if isinstance(item, dict) and isinstance(item.get("key"), str):
+                    broken_keys[name].add(item["key"])
+    return Bundle.model_construct(format=FORMAT, **lists), broken_keys
+
+
 def validate(raw: bytes | str) -> Bundle:
-    bundle = parse(raw)
+    """The bundle, or BundleError with every problem: the schema's and, in the same round, the rules between
+    the items that passed it."""
+    try:
+        bundle = parse(raw)
+    except BundleError as exc:
+        salvaged = salvage(raw)
+        if salvaged is None:
+            raise
+        more = [p for p in check_references(*salvaged) if p not in exc.problems]
+        raise BundleError(exc.problems + more) from None
     problems = check_references(bundle)
     if problems:
         raise BundleError(problems)
