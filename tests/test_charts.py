@@ -1,6 +1,20 @@
 """The charts' geometry: what the SVG draws is where the figures say."""
 
-from tracker.charts import MARGIN, SIZE, calibration_chart, over_time_chart
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tracker.charts import (
+    CHAR_WIDTH,
+    PANEL,
+    SIZE,
+    STRIP,
+    calibration_chart,
+    count_label,
+    count_ticks,
+    over_time_chart,
+    text_width,
+)
 
 
 def test_a_perfectly_calibrated_bin_sits_on_the_diagonal():
@@ -25,9 +39,96 @@ def test_months_are_drawn_left_to_right_with_their_accuracy_and_brier():
     chart = over_time_chart(months)
     first, second = chart["columns"]
     assert first["cx"] < second["cx"] and first["height"] > second["height"]
-    assert first["accuracy_y"] == MARGIN + SIZE - 0.5 * SIZE and second["accuracy_y"] == MARGIN
+    assert first["accuracy_y"] == chart["bottom"] - 0.5 * PANEL and second["accuracy_y"] == chart["top"]
     assert "brier_y" not in second and len(chart["accuracy"].split()) == 2
 
 
 def test_empty_charts_draw_nothing():
     assert calibration_chart([])["points"] == [] and over_time_chart([])["columns"] == []
+
+
+def bins(counts: list[int]) -> list[dict]:
+    """Ten calibration rows with these counts; every non-empty bin came true every time, so every dot sits
+    at the top edge, where the counts used to collide."""
+    return [{"lower": i / 10, "upper": (i + 1) / 10, "count": n, "mean_probability": (i + 0.5) / 10 if n else None,
+             "observed_frequency": 1.0 if n else None} for i, n in enumerate(counts)]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=10, max_size=10))
+def test_bin_counts_sit_in_a_row_under_the_axis_and_never_overlap_or_clip(counts):
+    chart = calibration_chart(bins(counts))
+    labels = chart["counts"]
+    assert [label["count"] for label in labels] == counts
+    assert chart["frame"]["bottom"] < chart["count_band"]["y"] < chart["count_y"] < chart["x_title_y"]
+    assert chart["count_y"] <= chart["count_band"]["y"] + chart["count_band"]["height"]
+    extents = [(label["x"] - text_width(label["text"], chart["count_font"]) / 2,
+                label["x"] + text_width(label["text"], chart["count_font"]) / 2) for label in labels]
+    assert all(left >= chart["left"] and right <= chart["right"] for left, right in extents)
+    assert all(before[1] < after[0] for before, after in zip(extents, extents[1:], strict=False))
+    for label, row in zip(labels, bins(counts), strict=True):
+        assert chart["left"] + SIZE * row["lower"] < label["x"] < chart["left"] + SIZE * row["upper"]
+
+
+def test_the_biggest_dots_stay_inside_the_frame():
+    chart = calibration_chart(bins([5] + [0] * 8 + [5000]))
+    frame = chart["frame"]
+    for p in chart["points"]:
+        assert frame["x"] <= p["x"] - p["r"] and p["x"] + p["r"] <= frame["x"] + frame["size"]
+        assert frame["y"] <= p["y"] - p["r"] and p["y"] + p["r"] <= frame["bottom"]
+
+
+@pytest.mark.parametrize(("count", "label"), [(0, "0"), (9999, "9999"), (12_345, "12k"), (999_999, "999k"),
+                                              (3_400_000, "3M")])
+def test_counts_are_shortened_to_four_characters(count, label):
+    assert count_label(count) == label
+
+
+def test_counts_keep_their_full_size_font_when_they_fit():
+    assert calibration_chart(bins([9999] * 10))["count_font"] == 10
+    assert 10 * CHAR_WIDTH * 4 < SIZE / 10
+
+
+@pytest.mark.parametrize(("biggest", "ticks"), [(0, [0, 1]), (1, [0, 1]), (4, [0, 2, 4]), (7, [0, 5, 10]),
+                                                (13, [0, 5, 10, 15]), (30, [0, 10, 20, 30]), (31, [0, 20, 40]),
+                                                (1234, [0, 500, 1000, 1500])])
+def test_the_count_axis_has_round_ticks_reaching_the_biggest_month(biggest, ticks):
+    assert count_ticks(biggest) == ticks
+
+
+def month(resolved: int, accuracy: float | None = 0.5, brier: float | None = 0.2) -> dict:
+    return {"month": "2026-01", "resolved": resolved, "accuracy": accuracy, "brier": brier}
+
+
+def test_resolved_counts_are_bars_on_their_own_axis_under_the_percentage_panel():
+    chart = over_time_chart([month(4), month(2), month(0)])
+    four, two, none = chart["columns"]
+    ticks = {t["value"]: t["y"] for t in chart["count_ticks"]}
+    assert list(ticks) == [0, 2, 4]
+    assert four["y"] == ticks[4] and two["y"] == ticks[2] and none["y"] == ticks[0] == chart["strip_bottom"]
+    assert four["height"] == STRIP and none["height"] == 0
+    assert chart["bottom"] < chart["strip_top"] == ticks[4]
+    assert all(t["y"] <= chart["bottom"] for t in chart["ticks"])
+
+
+def test_the_number_resolved_does_not_move_the_accuracy_or_brier_points():
+    few, many = over_time_chart([month(1), month(2)]), over_time_chart([month(100), month(3)])
+    for a, b in zip(few["columns"], many["columns"], strict=True):
+        assert (a["accuracy_y"], a["brier_y"]) == (b["accuracy_y"], b["brier_y"])
+    assert few["columns"][0]["brier_y"] == few["bottom"] - 0.2 * PANEL
+
+
+@pytest.mark.parametrize("n", [1, 6, 27, 120, 400])
+def test_month_labels_are_spaced_so_they_never_overlap(n):
+    chart = over_time_chart([month(1)] * n)
+    labelled = chart["columns"][::chart["label_every"]]
+    room = text_width("2026-10", chart["month_font"])
+    assert all(b["cx"] - a["cx"] > room for a, b in zip(labelled, labelled[1:], strict=False))
+    assert all(c["width"] <= 28 and chart["left"] <= c["x"] and c["x"] + c["width"] <= chart["right"]
+               for c in chart["columns"])
+
+
+def test_a_young_board_draws_its_few_months_from_the_left_at_a_readable_width():
+    [only] = over_time_chart([month(1)])["columns"]
+    chart = over_time_chart([month(1)] * 3)
+    assert only["cx"] == chart["columns"][0]["cx"] < chart["left"] + 80
+    assert chart["columns"][1]["cx"] - chart["columns"][0]["cx"] == 80

@@ -1,53 +1,112 @@
 """Geometry for the scoreboard's server-rendered SVG charts. The templates only draw what this computes."""
 
+import math
 from typing import Any
 
-SIZE, MARGIN = 300, 44
+# A character's width as a share of the font size: a little over a digit in the usual sans-serif fonts.
+CHAR_WIDTH = 0.65
+LABEL_GAP = 4
+
+# Calibration: probabilities 0-1 span SIZE on both axes. The frame is padded by the biggest dot's radius, so
+# no dot crosses it, and the forecasts per bin sit in a row of their own under the horizontal axis.
+SIZE = 300
+MAX_RADIUS = 12
+PAD = MAX_RADIUS + 2
+FRAME_LEFT, FRAME_TOP, RIGHT_MARGIN = 62, 8, 8
+COUNT_FONT = 10
+
+# Accuracy over time: a 0-1 panel for the share that came true and the Brier score, and under it a strip of
+# bars for the number resolved, on its own scale.
+WIDE = 1120
+LEFT, RIGHT, TOP = 92, 16, 12
+PANEL, GAP, STRIP = 240, 22, 72
+MONTH_FONT = 11
+MAX_BAR, MAX_STEP = 28, 80
 
 
-def _scale(value: float, low: float = 0.0, high: float = 1.0) -> float:
-    return (value - low) / (high - low) * SIZE
+def text_width(text: str, font_size: float) -> float:
+    """A generous estimate of a label's rendered width, for keeping labels apart."""
+    return len(text) * CHAR_WIDTH * font_size
+
+
+def count_label(count: int) -> str:
+    """Four characters at most (below a billion), so a count fits its bin's column: 9999, 12k, 999k, 3M."""
+    if count < 10_000:
+        return str(count)
+    if count < 1_000_000:
+        return f"{count // 1000}k"
+    return f"{count // 1_000_000}M"
+
+
+def count_ticks(biggest: int, most: int = 3) -> list[int]:
+    """0 and round steps (1, 2 or 5 times a power of ten) up to the first at or above `biggest`, in at most
+    `most` steps: 13 -> [0, 5, 10, 15]."""
+    rough = max(biggest / most, 1)
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(base * power for base in (1, 2, 5, 10) if base * power >= rough)
+    return [step * i for i in range(max(math.ceil(biggest / step), 1) + 1)]
 
 
 def calibration_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Predicted (x) against observed (y) per probability bin; the diagonal is perfect calibration."""
+    left, top = FRAME_LEFT + PAD, FRAME_TOP + PAD
+    right, bottom = left + SIZE, top + SIZE
+    frame_bottom = bottom + PAD
     biggest = max((row["count"] for row in rows), default=0) or 1
     points = []
     for row in rows:
         if not row["count"]:
             continue
-        x = MARGIN + _scale(row["mean_probability"])
-        y = MARGIN + SIZE - _scale(row["observed_frequency"])
-        radius = 4 + 10 * (row["count"] / biggest) ** 0.5
+        x = left + SIZE * row["mean_probability"]
+        y = bottom - SIZE * row["observed_frequency"]
+        radius = 4 + (MAX_RADIUS - 4) * (row["count"] / biggest) ** 0.5
         points.append({"x": round(x, 1), "y": round(y, 1), "r": round(radius, 1), **row})
-    ticks = [{"value": v / 10, "x": MARGIN + _scale(v / 10), "y": MARGIN + SIZE - _scale(v / 10)}
-             for v in range(0, 11, 2)]
-    return {"width": SIZE + 2 * MARGIN, "height": SIZE + 2 * MARGIN, "left": MARGIN, "top": MARGIN,
-            "right": MARGIN + SIZE, "bottom": MARGIN + SIZE, "size": SIZE, "points": points, "ticks": ticks,
-            "polyline": " ".join(f"{p['x']},{p['y']}" for p in points)}
+    labels = [count_label(row["count"]) for row in rows]
+    narrowest = min((row["upper"] - row["lower"] for row in rows), default=1) * SIZE
+    longest = max((len(label) for label in labels), default=1)
+    font = min(COUNT_FONT, (narrowest - LABEL_GAP) / (longest * CHAR_WIDTH))
+    counts = [{"x": round(left + SIZE * (row["lower"] + row["upper"]) / 2, 1), "text": label, **row}
+              for row, label in zip(rows, labels, strict=True)]
+    edges = sorted({round(left + SIZE * edge, 1) for row in rows for edge in (row["lower"], row["upper"])})
+    ticks = [{"value": v / 10, "x": left + SIZE * v / 10, "y": bottom - SIZE * v / 10} for v in range(0, 11, 2)]
+    return {"width": left + SIZE + PAD + RIGHT_MARGIN, "height": frame_bottom + 62,
+            "left": left, "top": top, "right": right, "bottom": bottom, "size": SIZE,
+            "frame": {"x": FRAME_LEFT, "y": FRAME_TOP, "size": SIZE + 2 * PAD, "bottom": frame_bottom},
+            "points": points, "ticks": ticks, "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+            "tick_label_y": frame_bottom + 15, "counts": counts, "count_font": round(font, 1), "edges": edges,
+            "count_band": {"y": frame_bottom + 22, "height": 18}, "count_y": frame_bottom + 35,
+            "x_title_y": frame_bottom + 56, "y_title": {"x": 16, "y": (top + bottom) / 2},
+            "empty": {"x": left + SIZE * 0.3, "y": top + SIZE * 0.3}}
 
 
 def over_time_chart(months: list[dict[str, Any]]) -> dict[str, Any]:
-    """Speakers' accuracy and forecasters' Brier score per month of resolution, on one 0-1 axis."""
-    width = max(SIZE, 36 * len(months))
-    step = width / max(len(months), 1)
+    """Per month of resolution: the speakers' accuracy and the forecasters' Brier score on a 0-1 panel, and
+    the number resolved as bars in a strip under it with its own count axis."""
+    width = WIDE - LEFT - RIGHT
+    # Months start at the left and keep a readable width, so a young board's few months are not spread thin.
+    step = min(width / max(len(months), 1), MAX_STEP)
+    panel_bottom = TOP + PANEL
+    strip_top = panel_bottom + GAP
+    strip_bottom = strip_top + STRIP
+    ticks = count_ticks(max((m["resolved"] for m in months), default=0))
+    bar_width = min(step * 0.6, MAX_BAR)
     columns, accuracy, brier = [], [], []
-    biggest = max((m["resolved"] for m in months), default=0) or 1
     for i, month in enumerate(months):
-        x = MARGIN + step * (i + 0.5)
-        bar = SIZE * 0.35 * month["resolved"] / biggest
-        column = {"x": round(x - step * 0.3, 1), "width": round(step * 0.6, 1), "y": round(MARGIN + SIZE - bar, 1),
+        x = LEFT + step * (i + 0.5)
+        bar = STRIP * month["resolved"] / ticks[-1]
+        column = {"x": round(x - bar_width / 2, 1), "width": round(bar_width, 1), "y": round(strip_bottom - bar, 1),
                   "height": round(bar, 1), "cx": round(x, 1), **month}
-        for figure in ("accuracy", "brier"):
+        for figure, line in (("accuracy", accuracy), ("brier", brier)):
             if month[figure] is not None:
-                column[f"{figure}_y"] = round(MARGIN + SIZE - _scale(month[figure]), 1)
+                column[f"{figure}_y"] = round(panel_bottom - PANEL * month[figure], 1)
+                line.append(f"{x:.1f},{column[f'{figure}_y']}")
         columns.append(column)
-        if month["accuracy"] is not None:
-            accuracy.append(f"{x:.1f},{MARGIN + SIZE - _scale(month['accuracy']):.1f}")
-        if month["brier"] is not None:
-            brier.append(f"{x:.1f},{MARGIN + SIZE - _scale(month['brier']):.1f}")
-    ticks = [{"value": v / 10, "y": MARGIN + SIZE - _scale(v / 10)} for v in range(0, 11, 2)]
-    label_every = max(1, len(months) // 12)
-    return {"width": width + 2 * MARGIN, "height": SIZE + 2 * MARGIN, "left": MARGIN, "top": MARGIN,
-            "right": MARGIN + width, "bottom": MARGIN + SIZE, "columns": columns, "ticks": ticks,
-            "accuracy": " ".join(accuracy), "brier": " ".join(brier), "label_every": label_every}
+    label_every = math.ceil((text_width("2026-10", MONTH_FONT) + LABEL_GAP) / step)
+    return {"width": WIDE, "height": strip_bottom + 26, "left": LEFT, "top": TOP, "right": LEFT + width,
+            "bottom": panel_bottom, "plot_width": width, "panel_height": PANEL,
+            "strip_top": strip_top, "strip_bottom": strip_bottom,
+            "columns": columns, "label_every": label_every, "month_font": MONTH_FONT, "month_y": strip_bottom + 17,
+            "ticks": [{"value": v / 10, "y": panel_bottom - PANEL * v / 10} for v in range(0, 11, 2)],
+            "count_ticks": [{"value": v, "y": round(strip_bottom - STRIP * v / ticks[-1], 1)} for v in ticks],
+            "accuracy": " ".join(accuracy), "brier": " ".join(brier),
+            "panel_title_y": TOP + PANEL / 2, "strip_title_y": strip_top + STRIP / 2}
