@@ -189,3 +189,9 @@ def test_things_that_have_happened_cannot_be_dated_in_the_future(editor_client, 
     html = response.content.decode()
     assert response.status_code == 422
     assert "future" in html[html.index(f'id="id_{field}_error"'):][:200]
+
+
+@pytest.mark.parametrize("link", ["[", "https://[", "http://[::1", "HTTPS://]x["])
+def test_a_link_that_cannot_be_parsed_is_refused_in_words(editor_client, link):
+    response = editor_client.post("/people/new/", {"name": "Jane Doe", "url": link})
+    assert response.status_code == 422 and "http:// or https://" in response.content.decode()

@@ -1,7 +1,5 @@
 """A web link field, the same rule in the database model, every form, the admin and the bundle schema."""
 
-from urllib.parse import urlsplit, urlunsplit
-
 from django import forms
 from django.db import models
 
@@ -20,10 +18,9 @@ class WebURLFormField(forms.URLField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        if value:
-            parts = urlsplit(value)
-            value = urlunsplit(parts._replace(scheme=parts.scheme.lower()))
-        return value
+        # By hand rather than urlsplit(), which raises on text the validator has yet to refuse ('https://[').
+        scheme, separator, rest = value.partition("://")
+        return scheme.lower() + separator + rest if separator else value
 
 
 class WebURLField(models.URLField):
