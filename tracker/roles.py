@@ -5,7 +5,7 @@ from django.contrib.auth.management import create_permissions
 
 EDITABLE = ["person", "company", "source", "quote", "thesis", "prediction", "signal", "tag"]
 ROLES = {
-    "editors": [f"{verb}_{model}" for model in EDITABLE for verb in ("add", "change", "view")]
+    "editors": [f"{verb}_{model}" for model in EDITABLE for verb in ("add", "change", "delete", "view")]
     + ["resolve_prediction", "add_forecast", "view_forecast"],
     "members": [f"view_{model}" for model in EDITABLE] + ["add_forecast", "view_forecast"],
 }

@@ -3,12 +3,13 @@
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tracker.forms import CompanyForm, PersonForm, PredictionForm, QuoteForm, SignalForm, SourceForm
-from tracker.models import Company, Person, Prediction, Signal, Source, attach_forecast_views
+from tracker.models import Company, Person, Prediction, Quote, Signal, Source, attach_forecast_views
 
-from .common import edit_object
+from .common import delete_object, edit_object
 
 Status = Prediction.Status
 
@@ -117,3 +118,33 @@ def signal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def prediction_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return edit_object(request, PredictionForm, pk, source=_int_param(request, "source"),
                        speaker=_int_param(request, "speaker"))
+
+
+@require_http_methods(["GET", "POST"])
+def source_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return delete_object(request, Source, pk, gone_to=reverse("source_list"))
+
+
+@require_http_methods(["GET", "POST"])
+def quote_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return delete_object(request, Quote, pk, gone_to=lambda quote: quote.source.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def person_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return delete_object(request, Person, pk, gone_to=reverse("person_list"))
+
+
+@require_http_methods(["GET", "POST"])
+def company_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return delete_object(request, Company, pk, gone_to=reverse("company_list"))
+
+
+@require_http_methods(["GET", "POST"])
+def signal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return delete_object(request, Signal, pk, gone_to=reverse("signal_list"))
+
+
+@require_http_methods(["GET", "POST"])
+def prediction_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return delete_object(request, Prediction, pk, gone_to=reverse("prediction_list"))

@@ -1,14 +1,19 @@
 """Pieces every view family uses."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from tracker.cache import invalidate_scoreboard
+from tracker.deletion import StillReferenced, delete_unreferenced, references_to
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -43,7 +48,33 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
         return redirect(saved)
     context = {"form": form, "object": instance, "verbose_name": name,
                "cancel_url": instance.get_absolute_url() if instance else safe_next(request, "/")}
+    if instance and request.user.has_perm(f"tracker.delete_{model._meta.model_name}"):
+        context["delete_url"] = reverse(f"{model._meta.model_name}_delete", args=[instance.pk])
     return render(request, "objects/form.html", context, status=422 if form.is_bound else 200)
+
+
+def delete_object(request: HttpRequest, model, pk: int, *, gone_to: str | Callable[[Any], str]) -> HttpResponse:
+    """GET asks for confirmation; POST deletes the object if nothing refers to it (editors only), then goes to
+    `gone_to` (a URL, or a function of the object giving one)."""
+    obj = get_object_or_404(model, pk=pk)
+    meta = model._meta
+    if not request.user.has_perm(f"tracker.delete_{meta.model_name}"):
+        raise PermissionDenied(f"Only editors can delete {meta.verbose_name_plural}.")
+    references = references_to(obj)
+    target = gone_to(obj) if callable(gone_to) else gone_to
+    context = {"object": obj, "verbose_name": meta.verbose_name, "references": references,
+               "cancel_url": obj.get_absolute_url()}
+    if request.method == "POST" and not references:
+        try:
+            delete_unreferenced(obj)
+        except StillReferenced as exc:  # something came to refer to it in the meantime
+            context["references"] = exc.references
+        else:
+            invalidate_scoreboard()
+            messages.success(request, f"{meta.verbose_name.capitalize()} “{obj}” deleted.")
+            return redirect(target)
+    status = 409 if request.method == "POST" else 200
+    return render(request, "objects/confirm_delete.html", context, status=status)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -6,13 +6,14 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker.cache import invalidate_scoreboard
 from tracker.forms import QuickSignalForm, ThesisForm, ThesisStatusForm
 from tracker.models import Prediction, Signal, Thesis, attach_forecast_views
 
-from .common import edit_object
+from .common import delete_object, edit_object
 
 Direction = Signal.Direction
 
@@ -99,3 +100,8 @@ def thesis_add_signal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def thesis_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return edit_object(request, ThesisForm, pk)
+
+
+@require_http_methods(["GET", "POST"])
+def thesis_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return delete_object(request, Thesis, pk, gone_to=reverse("thesis_list"))

@@ -1,0 +1,38 @@
+"""Deleting what was entered by mistake, and only that: an object nothing else refers to.
+
+A person who is a speaker, a quote a thesis cites, a prediction someone forecast or resolved: deleting any of
+them would take other people's work or the history with it, so it is refused with the list of what still
+refers to it. Links an object holds itself (a signal's theses, a prediction's tags) go with it.
+"""
+
+from __future__ import annotations
+
+from django.db import models, transaction
+
+
+def references_to(obj: models.Model) -> list[str]:
+    """What still refers to `obj`, as counts in words ("2 predictions"); empty when it can be deleted."""
+    found = []
+    for relation in obj._meta.related_objects:
+        if relation.hidden:  # related_name="+", and the rows of many-to-many tables the object owns
+            continue
+        count = getattr(obj, relation.get_accessor_name()).count()
+        if count:
+            meta = relation.related_model._meta
+            found.append(f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}")
+    return found
+
+
+class StillReferenced(Exception):
+    def __init__(self, references: list[str]):
+        super().__init__(", ".join(references))
+        self.references = references
+
+
+def delete_unreferenced(obj: models.Model) -> None:
+    """Delete `obj`, or raise StillReferenced and delete nothing."""
+    with transaction.atomic():
+        references = references_to(obj)
+        if references:
+            raise StillReferenced(references)
+        obj.delete()
