@@ -142,3 +142,16 @@ def test_the_forecasters_table_is_never_cut(editor_client, editor):
     section = page[page.index('<section id="table-forecasters"'):]
     section = section[:section.index("</section>")]
     assert section.count("?forecaster=") == 18 and "Show all" not in section
+
+
+def test_each_table_downloads_alone_in_its_own_columns(member_client, scored):
+    response = member_client.get("/scoreboard/?format=csv&table=speakers")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["key", "name", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high",
+                       "stated_brier", "stated_count"]
+    assert [row[:4] for row in rows[1:]] == [["ana", "Ana", "3", "2"], ["ben", "Ben", "1", "0"]]
+    assert "scoreboard-speakers-" in response["Content-Disposition"]
+    totals = list(csv.reader(io.StringIO(member_client.get("/scoreboard/?format=csv&table=totals").content.decode())))
+    assert totals[0][:2] == ["predictions", "open"] and len(totals) == 2
+    page = member_client.get("/scoreboard/").content.decode()
+    assert 'href="?format=csv&amp;table=speakers"' in page

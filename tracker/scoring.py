@@ -152,6 +152,14 @@ def month_rows(days: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
             for key, m in sorted(months.items())]
 
 
+def table_csv_rows(board: dict[str, Any], table: str) -> list[list[Any]]:
+    """One table of the scoreboard with its own columns: a header, then its rows (blank where undefined)."""
+    section = board[table]
+    rows = [section] if table == "totals" else section or []
+    return [COLUMNS[table]] + [["" if row.get(name) is None else row[name] for name in COLUMNS[table]]
+                               for row in rows]
+
+
 def csv_rows(board: dict[str, Any]) -> list[list[Any]]:
     """The scoreboard as one CSV table: a header, then a row per figure row. The first column, `table`, names
     the section (totals, forecasters, ...); the others are the union of every section's columns, blank where

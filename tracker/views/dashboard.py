@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from tracker.cache import cached_page, cached_scoreboard
 from tracker.charts import calibration_chart, over_time_chart
 from tracker.models import Prediction, Signal, Thesis, attach_forecast_views
-from tracker.scoring import csv_rows
+from tracker.scoring import COLUMNS, csv_rows, table_csv_rows
 from tracker.summary import page_summary, summary_of
 
 DUE_ON_DASHBOARD = 10
@@ -70,9 +70,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def scoreboard(request: HttpRequest) -> HttpResponse:
     board = cached_scoreboard(request.user)
     download = request.GET.get("format")
-    if download in {"json", "csv"}:
-        return scoreboard_download(board, download)
     table, order, show_all = request.GET.get("table"), request.GET.get("sort", ""), "all" in request.GET
+    if download in {"json", "csv"}:
+        return scoreboard_download(board, download, table if table in COLUMNS else None)
     if request.htmx and table in TABLES:
         return render(request, "scoreboard/_table.html", {"t": table_context(board, table, order, show_all)})
     context = {
@@ -114,13 +114,15 @@ def sort_rows(rows: list[dict], column: str, descending: bool) -> list[dict]:
     return sorted(present, key=lambda row: row[column], reverse=descending) + missing
 
 
-def scoreboard_download(board: dict, download: str) -> HttpResponse:
-    stamp = f"{timezone.localdate():%Y-%m-%d}"
+def scoreboard_download(board: dict, download: str, table: str | None = None) -> HttpResponse:
+    """The whole board as JSON or as one CSV; with `table`, that table alone in its own columns."""
+    name = f"scoreboard-{table + '-' if table else ''}{timezone.localdate():%Y-%m-%d}.{download}"
     if download == "json":
-        response = HttpResponse(json.dumps(board, indent=2), content_type="application/json")
+        data = board[table] if table else board
+        response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
     else:
         out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(csv_rows(board))
+        csv.writer(out, lineterminator="\n").writerows(table_csv_rows(board, table) if table else csv_rows(board))
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="scoreboard-{stamp}.{download}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
