@@ -19,12 +19,23 @@ def test_an_editor_imports_a_bundle(editor_client):
     response = upload(editor_client, json.dumps(VALID).encode())
     assert response.status_code == 302
     assert Prediction.objects.count() == 2
-    assert "predictions: 2 new" in editor_client.get("/import/").content.decode()
+    page = editor_client.get("/import/").content.decode()
+    assert "Imported bundle.json" in page
+    assert '<th scope="row">Predictions</th><td class="num">2</td><td class="num">0</td><td class="num">0</td>' \
+        in page
+    again = editor_client.get("/import/").content.decode()
+    assert "Imported bundle.json" not in again  # shown once, after the upload
+    upload(editor_client, json.dumps(VALID).encode())
+    assert '<th scope="row">Predictions</th><td class="num">0</td><td class="num">0</td><td class="num">2</td>' \
+        in editor_client.get("/import/").content.decode()
 
 
 def test_a_dry_run_writes_nothing(editor_client):
     upload(editor_client, json.dumps(VALID).encode(), dry_run="1")
     assert not Prediction.objects.exists()
+    page = editor_client.get("/import/").content.decode()
+    assert "it would import as below; nothing was written" in page
+    assert '<th scope="row">Predictions</th><td class="num">2</td>' in page
 
 
 def test_problems_are_listed_with_their_locations_and_nothing_is_written(editor_client):

@@ -57,10 +57,12 @@ def test_an_expired_session_sends_htmx_to_the_login_page_instead_of_swapping_a_f
     assert response.content == b""
 
 
-def test_logout_is_a_post(editor_client):
+def test_logout_is_a_post(editor_client, editor):
     assert editor_client.get("/accounts/logout/").status_code == 405
     assert editor_client.post("/accounts/logout/").status_code == 302
     assert editor_client.get("/").status_code == 302
+    login = editor_client.get("/accounts/login/").content.decode()
+    assert f"You are logged out, {editor.username}." in login
 
 
 def test_login_through_the_form(client):

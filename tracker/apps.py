@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_out
 from django.db.backends.signals import connection_created
 
 # The SQLite triggers that keep the resolution history append-only ask this flag. Only the test suite
@@ -14,9 +16,16 @@ def register_history_lock(sender, connection, **kwargs):
         )
 
 
+def say_logged_out(sender, request, user, **kwargs):
+    # The messages cookie outlives the session that logout flushes, so the login page can say it.
+    if request is not None and user is not None:
+        messages.info(request, f"You are logged out, {user.get_username()}. Log in again to continue.")
+
+
 class TrackerConfig(AppConfig):
     name = "tracker"
     verbose_name = "Thesis Tracker"
 
     def ready(self):
         connection_created.connect(register_history_lock, dispatch_uid="tracker_history_lock")
+        user_logged_out.connect(say_logged_out, dispatch_uid="tracker_say_logged_out")

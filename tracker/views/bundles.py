@@ -31,10 +31,15 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 problems = exc.problems
             else:
                 verb = "Checked (nothing written)" if request.POST.get("dry_run") else "Imported"
-                messages.success(request, f"{verb} {upload.name}: {report.summary()}")
+                messages.success(request, f"{verb} {upload.name}.")
+                # The same figures as a table on the page the browser is sent back to.
+                request.session["last_import"] = {"file": upload.name, "checked_only": bool(request.POST.get(
+                    "dry_run")), "rows": report.rows()}
                 return redirect("import")
     status = 422 if problems or form.errors else 200
-    return render(request, "bundles/import.html", {"form": form, "problems": problems}, status=status)
+    last = request.session.pop("last_import", None) if request.method == "GET" else None
+    return render(request, "bundles/import.html", {"form": form, "problems": problems, "last": last},
+                  status=status)
 
 
 @require_GET
