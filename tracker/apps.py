@@ -19,7 +19,8 @@ def register_history_lock(sender, connection, **kwargs):
 def say_logged_out(sender, request, user, **kwargs):
     # The messages cookie outlives the session that logout flushes, so the login page can say it.
     if request is not None and user is not None:
-        messages.info(request, f"You are logged out, {user.get_username()}. Log in again to continue.")
+        messages.info(request, f"You are logged out, {user.get_username()}. Log in again to continue.",
+                      fail_silently=True)  # e.g. the test client's logout(), which has no message store
 
 
 class TrackerConfig(AppConfig):
