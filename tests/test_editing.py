@@ -195,3 +195,10 @@ def test_things_that_have_happened_cannot_be_dated_in_the_future(editor_client, 
 def test_a_link_that_cannot_be_parsed_is_refused_in_words(editor_client, link):
     response = editor_client.post("/people/new/", {"name": "Jane Doe", "url": link})
     assert response.status_code == 422 and "http:// or https://" in response.content.decode()
+
+
+def test_the_same_title_without_a_publisher_twice_is_refused(editor_client):
+    make_source(title="Untitled memo", publisher="")
+    response = editor_client.post("/sources/new/", {"kind": "note", "title": "untitled MEMO"})
+    assert response.status_code == 422 and Source.objects.count() == 1
+    assert "with this title “untitled MEMO”:" in response.content.decode()

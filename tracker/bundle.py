@@ -439,8 +439,7 @@ class ImportReport:
 
     def rows(self) -> list[list]:
         """[name, new, updated, unchanged] per kind of object, in the bundle's order."""
-        order = ["people", "companies", "sources", "quotes", "theses", "predictions", "signals", "forecasts",
-                 "history"]
+        order = [name for name in Bundle.model_fields if name != "format"]
         names = set(self.created) | set(self.updated) | set(self.unchanged)
         ordered = [n for n in order if n in names] + sorted(names - set(order))
         return [[n, self.created[n], self.updated[n], self.unchanged[n]] for n in ordered]

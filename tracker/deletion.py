@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import models, transaction
 
+from .cache import invalidate_scoreboard
+
 
 def references_to(obj: models.Model) -> list[str]:
     """What still refers to `obj`, as counts in words ("2 predictions"); empty when it can be deleted."""
@@ -36,3 +38,4 @@ def delete_unreferenced(obj: models.Model) -> None:
         if references:
             raise StillReferenced(references)
         obj.delete()
+        invalidate_scoreboard()  # the totals count every prediction

@@ -54,12 +54,13 @@ class KeyedForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        values = {name: data.get(name) for name in self.unique_together_ci}
-        if values and all(isinstance(v, str) and v for v in values.values()):
+        values = {name: data.get(name) or "" for name in self.unique_together_ci}
+        if values and all(isinstance(v, str) for v in values.values()) and next(iter(values.values())):
             same = type(self.instance).objects.exclude(pk=self.instance.pk).filter(
                 **{f"{name}__iexact": value for name, value in values.items()}).first()
             if same:
-                what = " and ".join(f"{self.fields[name].label.lower()} “{values[name]}”" for name in values)
+                what = " and ".join(f"{self.fields[name].label.lower()} “{value}”"
+                                    for name, value in values.items() if value)
                 self.add_error(self.unique_together_ci[0],
                                f"There is already a {self._meta.model._meta.verbose_name} with this {what}: "
                                f"{same}. Edit that one instead.")

@@ -60,20 +60,19 @@ def delete_object(request: HttpRequest, model, pk: int, *, gone_to: str | Callab
     meta = model._meta
     if not request.user.has_perm(f"tracker.delete_{meta.model_name}"):
         raise PermissionDenied(f"Only editors can delete {meta.verbose_name_plural}.")
-    references = references_to(obj)
-    target = gone_to(obj) if callable(gone_to) else gone_to
-    context = {"object": obj, "verbose_name": meta.verbose_name, "references": references,
-               "cancel_url": obj.get_absolute_url()}
-    if request.method == "POST" and not references:
+    if request.method == "POST":
+        target = gone_to(obj) if callable(gone_to) else gone_to  # before the object is gone
         try:
             delete_unreferenced(obj)
-        except StillReferenced as exc:  # something came to refer to it in the meantime
-            context["references"] = exc.references
+        except StillReferenced as exc:
+            references, status = exc.references, 409
         else:
-            invalidate_scoreboard()
             messages.success(request, f"{meta.verbose_name.capitalize()} “{obj}” deleted.")
             return redirect(target)
-    status = 409 if request.method == "POST" else 200
+    else:
+        references, status = references_to(obj), 200
+    context = {"object": obj, "verbose_name": meta.verbose_name, "references": references,
+               "cancel_url": obj.get_absolute_url()}
     return render(request, "objects/confirm_delete.html", context, status=status)
 
 
