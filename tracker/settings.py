@@ -191,5 +191,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+    # Django's own default prints only with DEBUG on; errors (a 500, a request for a host we do not serve)
+    # must reach the console in production too.
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO" if DEBUG else "ERROR"}},
 }
