@@ -140,7 +140,16 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT", "0")) or None
+
+# Where the lockout reads the client's address (django-axes through django-ipware). Each reverse proxy in front
+# appends the address it saw to X-Forwarded-For, so the client is the entry the outermost proxy added; entries
+# further left are whatever the client sent, and are never used. Without proxies only REMOTE_ADDR counts.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_IPWARE_PROXY_ORDER = "left-most"
+# ipware counts the proxies listed in the header after the client; the nearest one is REMOTE_ADDR, not listed.
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1 if TRUSTED_PROXY_COUNT else None
+IPWARE_STRICT = False  # the client's own entries on the left are expected, not a reason to give up
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
