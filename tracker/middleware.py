@@ -1,15 +1,18 @@
-"""Small middleware of our own: htmx-aware login redirects and no caching of private pages."""
+"""Small middleware of our own: htmx-aware login redirects, no caching of private pages, a busy database."""
 
+import logging
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 Middleware = Callable[[HttpRequest], HttpResponse]
+logger = logging.getLogger(__name__)
 STATIC_PREFIX = "/" + settings.STATIC_URL.lstrip("/")
 
 
@@ -45,3 +48,43 @@ def private_pages(get_response: Middleware) -> Middleware:
         return response
 
     return middleware
+
+
+# A write that waited this long for the database once will usually get through on a retry.
+RETRY_AFTER_SECONDS = 5
+# PostgreSQL's codes for a transaction that lost a wait for a lock: lock_timeout, deadlock, serialization.
+POSTGRES_BUSY = {"55P03", "40P01", "40001"}
+
+
+def is_busy(exc: Exception) -> bool:
+    """The database could not take this write now (another one holds the lock), rather than a bug."""
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(exc).lower()
+    if "database is locked" in message or "database table is locked" in message:  # SQLite, after its timeout
+        return True
+    return getattr(exc.__cause__, "sqlstate", None) in POSTGRES_BUSY
+
+
+class BusyDatabase:
+    """A write that timed out waiting for the database (e.g. behind a long import) answers 503 "try again".
+
+    Its transaction was rolled back, so nothing was written. For htmx the message goes to the page's message
+    area, like a refusal.
+    """
+
+    def __init__(self, get_response: Middleware):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_busy(exception):
+            return None
+        logger.warning("Busy database, answered 503: %s %s (%s)", request.method, request.path, exception)
+        response = render(request, "503.html", {"retry_after": RETRY_AFTER_SECONDS}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if getattr(request, "htmx", False):
+            response = reswap(retarget(response, "#flash"), "innerHTML")
+        return response

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tracker.middleware.BusyDatabase",
     "tracker.middleware.htmx_login_redirect",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "tracker.middleware.private_pages",
