@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing above reads the body (CSRF reads the form later, in process_view), so this refuses it unread.
+    "tracker.middleware.body_size_limit",
     "django_htmx.middleware.HtmxMiddleware",
     "tracker.middleware.BusyDatabase",
     "tracker.middleware.htmx_login_redirect",
@@ -168,8 +170,13 @@ WHITENOISE_USE_FINDERS = True
 
 # An uploaded bundle larger than this is refused before it is parsed.
 BUNDLE_MAX_BYTES = int(os.environ.get("BUNDLE_MAX_BYTES", str(5 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = BUNDLE_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = BUNDLE_MAX_BYTES + 1024 * 1024
+# A request body larger than this is refused (413) by its Content-Length, before any of it is read. The margin
+# lets a bundle a little too large reach the import page, which says how large it may be.
+REQUEST_BODY_MAX_BYTES = BUNDLE_MAX_BYTES + 1024 * 1024
+# Before logging in, the only body anyone needs to send is the login form's.
+ANONYMOUS_BODY_MAX_BYTES = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
