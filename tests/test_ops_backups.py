@@ -61,6 +61,41 @@ def test_writes_made_after_a_restore_by_connections_opened_before_it_are_kept(tm
         assert cursor.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def test_every_write_acknowledged_after_a_restore_is_in_the_restored_database(tmp_path):
+    user, p = make_user(), make_prediction()
+    services.record_forecast(p, user, 0.2, "in the backup")
+    call_command("backup", str(tmp_path / "backup.sqlite3"), stdout=io.StringIO())
+    stop, restore_done, acknowledged_after = threading.Event(), threading.Event(), []
+
+    def app_worker():
+        try:
+            i = 0
+            while not stop.is_set():
+                done_before = restore_done.is_set()  # only a write begun after the restore must survive it
+                forecast = services.record_forecast(p, user, 0.5, f"write {i}")
+                if done_before:
+                    acknowledged_after.append(forecast.note)
+                i += 1
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=app_worker)
+    worker.start()
+    try:
+        call_command("restore", str(tmp_path / "backup.sqlite3"), "--noinput", stdout=io.StringIO())
+        restore_done.set()
+        while len(acknowledged_after) < 20 and worker.is_alive():
+            worker.join(timeout=0.01)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    assert len(acknowledged_after) >= 20
+    connections.close_all()
+    notes = set(Forecast.objects.values_list("note", flat=True))
+    assert "in the backup" in notes
+    assert set(acknowledged_after) <= notes
+
+
 def test_a_restore_refuses_a_file_with_another_page_size_and_changes_nothing(tmp_path):
     make_prediction()
     foreign = tmp_path / "foreign.sqlite3"
