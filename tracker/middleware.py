@@ -49,24 +49,24 @@ def body_size_limit(get_response: Middleware) -> Middleware:
         declared = request.META.get("CONTENT_LENGTH")
         if not declared:
             if "HTTP_TRANSFER_ENCODING" in request.META:
-                return too_large(request, 411, "A request body needs a Content-Length.")
+                return refuse_body(request, 411, "A request body needs a Content-Length.")
             return get_response(request)
         try:
             size = int(declared)
         except ValueError:
             return get_response(request)  # Django reads no body at all for a Content-Length it cannot parse
         if size > settings.REQUEST_BODY_MAX_BYTES:
-            return too_large(request, 413, f"The largest request accepted is {settings.REQUEST_BODY_MAX_BYTES:,} "
+            return refuse_body(request, 413, f"The largest request accepted is {settings.REQUEST_BODY_MAX_BYTES:,} "
                                            f"bytes (bundles up to {settings.BUNDLE_MAX_BYTES:,} bytes).")
         if size > settings.ANONYMOUS_BODY_MAX_BYTES and not request.user.is_authenticated:
-            return too_large(request, 413, "Log in first: before that, the largest request accepted is "
+            return refuse_body(request, 413, "Log in first: before that, the largest request accepted is "
                                            f"{settings.ANONYMOUS_BODY_MAX_BYTES:,} bytes.")
         return get_response(request)
 
     return middleware
 
 
-def too_large(request: HttpRequest, status: int, reason: str) -> HttpResponse:
+def refuse_body(request: HttpRequest, status: int, reason: str) -> HttpResponse:
     return render(request, "413.html", {"reason": reason}, status=status)
 
 

@@ -210,5 +210,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     # Django's own default prints only with DEBUG on; errors (a 500, a request for a host we do not serve)
     # must reach the console in production too.
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO" if DEBUG else "ERROR"}},
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO" if DEBUG else "ERROR"},
+                "tracker": {"handlers": ["console"], "level": "WARNING"}},
 }
