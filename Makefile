@@ -3,14 +3,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_DEBUG ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
+# `PORT=8001 make run` serves another port; `make run RESET_PASSWORD=1` gives the demo editor a new password.
+PORT ?= 8000
+RESET_PASSWORD ?=
 
 .PHONY: run test install browser lint
 
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py createcachetable
-	$(BIN)/python manage.py setup_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py setup_demo --port $(PORT) $(if $(filter 1 yes true on,$(RESET_PASSWORD)),--reset-password)
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install browser
 	$(BIN)/ruff check .

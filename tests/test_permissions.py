@@ -173,11 +173,11 @@ def test_state_changes_need_a_csrf_token(member):
     assert not Forecast.objects.exists()
 
 
-def test_the_demo_user_is_an_editor_with_a_fresh_password_each_run():
+def test_the_demo_user_is_an_editor_with_a_fresh_password_when_asked():
     out = io.StringIO()
     call_command("setup_demo", stdout=out)
     first = re.search(r"password: (\S+)", out.getvalue()).group(1)
-    call_command("setup_demo", stdout=out)
+    call_command("setup_demo", "--reset-password", stdout=out)
     second = re.findall(r"password: (\S+)", out.getvalue())[-1]
     demo = get_user_model().objects.get(username="demo")
     assert first != second and demo.check_password(second)

@@ -27,8 +27,9 @@ def permission_codes(user) -> set[str]:
 
 def abilities(request: HttpRequest) -> dict:
     """What the logged-in user may do, for templates: `can_resolve`, `can_forecast`, ... (looked up lazily)."""
-    user = request.user
-    if not user.is_authenticated:
+    # An error page can be rendered for a request that never reached authentication (a bad Host header).
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return dict.fromkeys(ABILITIES, False)
     codes = cache(lambda: permission_codes(user))
     return {name: SimpleLazyObject(lambda code=code: code in codes()) for name, code in ABILITIES.items()}

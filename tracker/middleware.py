@@ -1,15 +1,18 @@
-"""Small middleware of our own: htmx-aware login redirects and no caching of private pages."""
+"""Small middleware of our own: htmx-aware login redirects, no caching of private pages, a busy database."""
 
+import logging
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 Middleware = Callable[[HttpRequest], HttpResponse]
+logger = logging.getLogger(__name__)
 STATIC_PREFIX = "/" + settings.STATIC_URL.lstrip("/")
 
 
@@ -34,6 +37,39 @@ def htmx_login_redirect(get_response: Middleware) -> Middleware:
     return middleware
 
 
+def body_size_limit(get_response: Middleware) -> Middleware:
+    """Refuse a request body by its declared size, before anything reads it.
+
+    Logged in, a body may hold a bundle (REQUEST_BODY_MAX_BYTES); before that, only a login form
+    (ANONYMOUS_BODY_MAX_BYTES). A body without Content-Length (chunked) is refused too: Django would read none
+    of it, and the form would fail for a reason nobody could see.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        declared = request.META.get("CONTENT_LENGTH")
+        if not declared:
+            if "HTTP_TRANSFER_ENCODING" in request.META:
+                return refuse_body(request, 411, "A request body needs a Content-Length.")
+            return get_response(request)
+        try:
+            size = int(declared)
+        except ValueError:
+            return get_response(request)  # Django reads no body at all for a Content-Length it cannot parse
+        if size > settings.REQUEST_BODY_MAX_BYTES:
+            return refuse_body(request, 413, f"The largest request accepted is {settings.REQUEST_BODY_MAX_BYTES:,} "
+                                           f"bytes (bundles up to {settings.BUNDLE_MAX_BYTES:,} bytes).")
+        if size > settings.ANONYMOUS_BODY_MAX_BYTES and not request.user.is_authenticated:
+            return refuse_body(request, 413, "Log in first: before that, the largest request accepted is "
+                                           f"{settings.ANONYMOUS_BODY_MAX_BYTES:,} bytes.")
+        return get_response(request)
+
+    return middleware
+
+
+def refuse_body(request: HttpRequest, status: int, reason: str) -> HttpResponse:
+    return render(request, "413.html", {"reason": reason}, status=status)
+
+
 def private_pages(get_response: Middleware) -> Middleware:
     """Pages behind the login are never stored by the browser, and never confused with fragments."""
 
@@ -45,3 +81,43 @@ def private_pages(get_response: Middleware) -> Middleware:
         return response
 
     return middleware
+
+
+# A write that waited this long for the database once will usually get through on a retry.
+RETRY_AFTER_SECONDS = 5
+# PostgreSQL's codes for a transaction that lost a wait for a lock: lock_timeout, deadlock, serialization.
+POSTGRES_BUSY = {"55P03", "40P01", "40001"}
+
+
+def is_busy(exc: Exception) -> bool:
+    """The database could not take this write now (another one holds the lock), rather than a bug."""
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(exc).lower()
+    if "database is locked" in message or "database table is locked" in message:  # SQLite, after its timeout
+        return True
+    return getattr(exc.__cause__, "sqlstate", None) in POSTGRES_BUSY
+
+
+class BusyDatabase:
+    """A write that timed out waiting for the database (e.g. behind a long import) answers 503 "try again".
+
+    Its transaction was rolled back, so nothing was written. For htmx the message goes to the page's message
+    area, like a refusal.
+    """
+
+    def __init__(self, get_response: Middleware):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_busy(exception):
+            return None
+        logger.warning("Busy database, answered 503: %s %s (%s)", request.method, request.path, exception)
+        response = render(request, "503.html", {"retry_after": RETRY_AFTER_SECONDS}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if getattr(request, "htmx", False):
+            response = reswap(retarget(response, "#flash"), "innerHTML")
+        return response

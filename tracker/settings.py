@@ -12,8 +12,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 
+FLAG_VALUES = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 def env_flag(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+    """A yes/no variable; unset or empty gives the default, and a value we cannot read stops the start-up."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in FLAG_VALUES:
+        raise ImproperlyConfigured(f"{name}={os.environ[name]!r} is not understood; use one of "
+                                   f"{', '.join(FLAG_VALUES)}.")
+    return FLAG_VALUES[value]
 
 
 DEBUG = env_flag("DJANGO_DEBUG")
@@ -45,7 +55,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing above reads the body (CSRF reads the form later, in process_view), so this refuses it unread.
+    "tracker.middleware.body_size_limit",
     "django_htmx.middleware.HtmxMiddleware",
+    "tracker.middleware.BusyDatabase",
     "tracker.middleware.htmx_login_redirect",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "tracker.middleware.private_pages",
@@ -130,7 +143,16 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_IPWARE_PROXY_COUNT", "0")) or None
+
+# Where the lockout reads the client's address (django-axes through django-ipware). Each reverse proxy in front
+# appends the address it saw to X-Forwarded-For, so the client is the entry the outermost proxy added; entries
+# further left are whatever the client sent, and are never used. Without proxies only REMOTE_ADDR counts.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_IPWARE_PROXY_ORDER = "left-most"
+# ipware counts the proxies listed in the header after the client; the nearest one is REMOTE_ADDR, not listed.
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1 if TRUSTED_PROXY_COUNT else None
+IPWARE_STRICT = False  # the client's own entries on the left are expected, not a reason to give up
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -148,8 +170,13 @@ WHITENOISE_USE_FINDERS = True
 
 # An uploaded bundle larger than this is refused before it is parsed.
 BUNDLE_MAX_BYTES = int(os.environ.get("BUNDLE_MAX_BYTES", str(5 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = BUNDLE_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = BUNDLE_MAX_BYTES + 1024 * 1024
+# A request body larger than this is refused (413) by its Content-Length, before any of it is read. The margin
+# lets a bundle a little too large reach the import page, which says how large it may be.
+REQUEST_BODY_MAX_BYTES = BUNDLE_MAX_BYTES + 1024 * 1024
+# Before logging in, the only body anyone needs to send is the login form's.
+ANONYMOUS_BODY_MAX_BYTES = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -181,5 +208,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+    # Django's own default prints only with DEBUG on; errors (a 500, a request for a host we do not serve)
+    # must reach the console in production too.
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO" if DEBUG else "ERROR"},
+                "tracker": {"handlers": ["console"], "level": "WARNING"}},
 }

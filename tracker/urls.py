@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import bundles, catalog, dashboard, predictions, theses
+from tracker.views import accounts, bundles, catalog, dashboard, predictions, theses
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -47,7 +47,7 @@ urlpatterns = [
     path("import/", bundles.import_view, name="import"),
     path("export/", bundles.export_view, name="export"),
     # Only these account pages: there is no e-mail, so no self-service password reset.
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),

@@ -6,7 +6,8 @@ from tracker.backups import BackupError, restore
 
 
 class Command(BaseCommand):
-    help = "Replace the live SQLite database with a backup made by `backup`. Stop the app servers first."
+    help = ("Replace the content of the live SQLite database with a backup made by `backup`, in place (safe while "
+            "the app runs: writes made after the restore are kept).")
 
     def add_arguments(self, parser):
         parser.add_argument("path")
