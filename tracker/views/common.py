@@ -79,8 +79,8 @@ def stale_edit(request: HttpRequest, form, current) -> HttpResponse:
         if theirs != mine:
             rows.append((field.label, theirs, mine))
     stale = {"message": f"Not saved: someone else changed this {name} since you opened the form. Nothing was "
-                        f"overwritten. The form below holds your values again; check them against what is stored "
-                        f"now, then save again to keep them.",
+                        f"overwritten. The form below holds your values again: check them against what is stored "
+                        f"now, because saving again stores every value in the form.",
              "rows": rows, "note": resolution_note(current)}
     fresh = type(form)(instance=current, initial=yours)
     return render(request, "objects/form.html", form_context(request, fresh, current, stale=stale), status=409)
