@@ -18,7 +18,7 @@ from tests.factories import (
     make_user,
 )
 from tests.test_concurrency import race
-from tracker.forms import PredictionForm
+from tracker.forms import PersonForm, PredictionForm
 from tracker.models import Company, Person, Prediction, Quote, Signal, Source, Thesis
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -214,11 +214,17 @@ def test_an_edit_posted_without_its_version_is_refused_with_a_message(editor_cli
 
 
 @pytest.mark.django_db
-def test_an_edit_of_something_deleted_meanwhile_is_not_found(editor_client):
+def test_an_edit_of_something_deleted_meanwhile_is_not_found_and_does_not_bring_it_back(editor_client, monkeypatch):
     person = make_person()
     url = f"/people/{person.pk}/edit/"
     form = opened_form(editor_client, url)
-    Person.objects.filter(pk=person.pk).delete()
+    validate = PersonForm.clean
+
+    def clean_while_deleted(form):
+        Person.objects.filter(pk=person.pk).delete()
+        return validate(form)
+
+    monkeypatch.setattr(PersonForm, "clean", clean_while_deleted)
     assert editor_client.post(url, {**form, "name": "Back again"}).status_code == 404
     assert not Person.objects.exists()
 
