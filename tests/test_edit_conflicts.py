@@ -273,3 +273,20 @@ def test_edits_and_resolutions_racing_on_one_prediction_give_one_winner_and_lose
     else:
         assert (p.status, p.statement, history) == ("open", f"Edit {winners[0]}.", [])
     assert p.version == 2
+
+
+@pytest.mark.django_db
+def test_a_change_in_the_admin_makes_edit_forms_opened_before_it_stale(admin_client):
+    person = make_person(affiliation="Old Co")
+    editor = editor_session()
+    url = f"/people/{person.pk}/edit/"
+    form = opened_form(editor, url)
+    admin_url = f"/admin/tracker/person/{person.pk}/change/"
+    assert 'name="version"' not in admin_client.get(admin_url).content.decode()
+
+    changed = admin_client.post(admin_url, {"name": person.name, "affiliation": "Admin Co", "url": "",
+                                            "key": person.key})
+    response = editor.post(url, {**form, "affiliation": "Editor Co"})
+
+    assert changed.status_code == 302 and response.status_code == 409
+    assert Person.objects.get(pk=person.pk).affiliation == "Admin Co"
