@@ -115,15 +115,15 @@ def test_the_second_of_two_edits_opened_together_is_refused_with_what_the_first_
 
 
 @pytest.mark.django_db
-def test_the_conflict_page_holds_the_second_editors_values_and_saving_it_again_stores_them():
+def test_the_conflict_page_holds_the_second_editors_values_and_saving_it_again_stores_them_as_shown():
     thesis = make_thesis(rationale="First reasons.")
     url = f"/theses/{thesis.pk}/edit/"
     alice, bob = editor_session(), editor_session()
     alice_form, bob_form = opened_form(alice, url), opened_form(bob, url)
-    alice.post(url, {**alice_form, "rationale": "Alice's reasons.", "status": "confirmed"})
+    alice.post(url, {**alice_form, "rationale": "Alice's reasons.", "status": "confirmed", "opened_on": "2026-03-01"})
     conflict = bob.post(url, {**bob_form, "rationale": "Bob's reasons."}).content.decode()
 
-    assert "<td>Confirmed</td><td>Active</td>" in conflict
+    assert "<td>Confirmed</td><td>Active</td>" in conflict and "<td>2026-03-01</td><td>2026-02-01</td>" in conflict
     again = form_in(conflict)
     assert again["rationale"] == ["Bob's reasons."] and again["version"] == [str(thesis.version + 1)]
 
@@ -131,7 +131,8 @@ def test_the_conflict_page_holds_the_second_editors_values_and_saving_it_again_s
 
     thesis.refresh_from_db()
     assert response.status_code == 302
-    assert (thesis.rationale, thesis.version) == ("Bob's reasons.", 3)
+    assert (thesis.rationale, thesis.status, thesis.opened_on) == ("Bob's reasons.", "active", date(2026, 2, 1))
+    assert thesis.version == 3
 
 
 @pytest.mark.django_db

@@ -41,6 +41,10 @@ class VersionedForm(forms.ModelForm):
             self.initial["version"] = self.instance.version
         else:
             del self.fields["version"]
+        # What changed is judged against the row as stored now (the version says it is the one the user saw), not
+        # against a hidden copy of the form's first values: the form a conflict page offers must save as shown.
+        for field in self.fields.values():
+            field.show_hidden_initial = False
 
     def clean(self):
         data = super().clean()
