@@ -215,7 +215,8 @@ def test_a_bad_forecast_is_refused_with_a_message(member_client, percent):
 
 def test_a_thesis_status_changes_in_place(editor_client):
     thesis = make_thesis()
-    response = editor_client.post(f"/theses/{thesis.pk}/status/", {"status": "confirmed"}, **HTMX)
+    response = editor_client.post(f"/theses/{thesis.pk}/status/", {"status": "confirmed",
+                                                                    "version": thesis.version}, **HTMX)
     assert response.status_code == 200
     assert 'id="thesis-status"' in response.content.decode() and "<nav" not in response.content.decode()
     assert Thesis.objects.get(pk=thesis.pk).status == "confirmed"

@@ -516,6 +516,32 @@ def test_the_second_of_two_editors_resolving_the_same_prediction_is_told_and_cha
     assert (event.actor.username, event.to_status) == ("edith", "true")
 
 
+def test_the_second_of_two_editors_editing_a_thesis_is_shown_both_versions_and_overwrites_nothing(
+        new_context, log_in):
+    thesis = make_thesis(title="Rates fall in 2026", rationale="Inflation cools.")
+    first = log_in(new_context(), make_user("edith", role="editors")).new_page()
+    second = log_in(new_context(), make_user("eve", role="editors")).new_page()
+    for page in (first, second):
+        page.goto(f"/theses/{thesis.pk}/edit/")
+    first.get_by_label("Rationale").fill("Inflation cools fast.")
+    first.get_by_role("button", name="Save thesis").click()
+    first.wait_for_url(re.compile(rf"/theses/{thesis.pk}/$"))
+
+    second.get_by_label("Rationale").fill("Wages stall.")
+    with second.expect_response(f"**/theses/{thesis.pk}/edit/") as response:
+        second.get_by_role("button", name="Save thesis").click()
+    assert response.value.status == 409
+    alert = second.get_by_role("alert")
+    expect(alert).to_contain_text("Not saved: someone else changed this thesis since you opened the form.")
+    expect(alert.get_by_role("row", name="Rationale")).to_contain_text("Inflation cools fast.")
+    expect(alert.get_by_role("row", name="Rationale")).to_contain_text("Wages stall.")
+    assert Thesis.objects.get(pk=thesis.pk).rationale == "Inflation cools fast."
+
+    second.get_by_role("button", name="Save again").click()
+    second.wait_for_url(re.compile(rf"/theses/{thesis.pk}/$"))
+    assert Thesis.objects.get(pk=thesis.pk).rationale == "Wages stall."
+
+
 # --- 6. Members cannot resolve --------------------------------------------------------------------------
 
 

@@ -54,7 +54,8 @@ def test_editing_a_prediction_makes_open_resolve_forms_stale(editor_client):
     p = make_prediction(statement="Old wording.")
     seen = p.version
     editor_client.post(f"/predictions/{p.pk}/edit/", {"statement": "New wording.", "made_on": "2026-01-31",
-                                                      "resolve_by": "2026-12-31", "key": p.key})
+                                                      "resolve_by": "2026-12-31", "key": p.key,
+                                                      "version": seen})
     p.refresh_from_db()
     assert p.statement == "New wording." and p.version == seen + 1
     response = editor_client.post(f"/predictions/{p.pk}/resolve/", {"status": "true", "resolved_on": "2026-11-01",
@@ -101,7 +102,8 @@ def test_sources_quotes_theses_companies_and_signals_are_editable(editor_client)
     assert list(thesis.companies.all()) == [company] and thesis.quotes.count() == 1
     response = editor_client.post(f"/theses/{thesis.pk}/edit/", {"title": "Anthropic wins enterprise AI",
                                                                  "stance": "bullish", "status": "confirmed",
-                                                                 "opened_on": "2026-02-01", "key": thesis.key})
+                                                                 "opened_on": "2026-02-01", "key": thesis.key,
+                                                                 "version": thesis.version})
     assert response.status_code == 302
     thesis.refresh_from_db()
     assert (thesis.title, thesis.status) == ("Anthropic wins enterprise AI", "confirmed")
@@ -143,7 +145,7 @@ def test_editing_a_quote_keeps_its_source(editor_client):
     page = editor_client.get(f"/quotes/{quote.pk}/edit/").content.decode()
     assert f'<option value="{quote.source.pk}" selected>' in page
     response = editor_client.post(f"/quotes/{quote.pk}/edit/", {"source": quote.source.pk, "text": "New words.",
-                                                                "key": quote.key})
+                                                                "key": quote.key, "version": quote.version})
     assert response.status_code == 302
     quote.refresh_from_db()
     assert quote.text == "New words."

@@ -1,24 +1,38 @@
 from django.contrib import admin
+from django.db.models import F
 
 from .models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
 
 
+class VersionedAdmin(admin.ModelAdmin):
+    """The version is never typed in: each change here moves it on, so edit forms opened before are stale."""
+
+    readonly_fields = ["version"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version = F("version") + 1
+        super().save_model(request, obj, form, change)
+        if change:
+            obj.refresh_from_db(fields=["version"])
+
+
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(VersionedAdmin):
     list_display = ["name", "affiliation", "key"]
     search_fields = ["name", "affiliation", "key"]
     prepopulated_fields = {"key": ["name"]}
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(VersionedAdmin):
     list_display = ["name", "ticker", "key"]
     search_fields = ["name", "ticker", "key"]
     prepopulated_fields = {"key": ["name"]}
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(VersionedAdmin):
     list_display = ["title", "kind", "publisher", "published_on"]
     list_filter = ["kind", "publisher"]
     search_fields = ["title", "publisher", "key"]
@@ -27,7 +41,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(VersionedAdmin):
     list_display = ["__str__", "speaker", "source", "timestamp_label"]
     list_filter = ["source", "speaker"]
     search_fields = ["text", "key"]
@@ -41,7 +55,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Thesis)
-class ThesisAdmin(admin.ModelAdmin):
+class ThesisAdmin(VersionedAdmin):
     list_display = ["title", "stance", "status", "opened_on"]
     list_filter = ["stance", "status"]
     search_fields = ["title", "rationale", "key"]
@@ -60,7 +74,7 @@ class ResolutionEventInline(admin.TabularInline):
 
 
 @admin.register(Prediction)
-class PredictionAdmin(admin.ModelAdmin):
+class PredictionAdmin(VersionedAdmin):
     list_display = ["__str__", "speaker", "status", "made_on", "resolve_by", "resolved_on"]
     list_filter = ["status", "speaker", "tags", "theses"]
     search_fields = ["statement", "criteria", "key"]
@@ -83,7 +97,7 @@ class ForecastAdmin(admin.ModelAdmin):
 
 
 @admin.register(Signal)
-class SignalAdmin(admin.ModelAdmin):
+class SignalAdmin(VersionedAdmin):
     list_display = ["title", "direction", "occurred_on"]
     list_filter = ["direction"]
     search_fields = ["title", "summary", "key"]

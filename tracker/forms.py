@@ -7,9 +7,11 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from .editing import update_if_unchanged
 from .fields import WebURLFormField
 from .models import Company, Forecast, Person, Prediction, Quote, Signal, Source, Tag, Thesis, format_timestamp
 from .validators import to_key, validate_key
@@ -27,7 +29,64 @@ def unique_key(model, text: str, exclude_pk=None) -> str:
     return key
 
 
-class KeyedForm(forms.ModelForm):
+class VersionedForm(forms.ModelForm):
+    """A form that edits carries the version it was loaded at, and saving an edit writes only the fields the
+    user changed, in one UPDATE that also checks that version (else `StaleEdit`, with nothing written)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
+        else:
+            del self.fields["version"]
+        # What changed is judged against the row as stored now (the version says it is the one the user saw), not
+        # against a hidden copy of the form's first values: the form a conflict page offers must save as shown.
+        for field in self.fields.values():
+            field.show_hidden_initial = False
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and data.get("version") is None:
+            self.add_error(None, "This form came without the version it was opened at, so it cannot be checked "
+                                 "against later changes. Reload the page and make your change again.")
+        return data
+
+    def has_edits(self) -> bool:
+        return bool(set(self.changed_data) - {"version"})
+
+    def edited_fields(self) -> set[str]:
+        """The model fields this form edits whose value the user changed."""
+        return set(self.changed_data) & set(self._meta.fields)
+
+    def changed_columns(self) -> dict:
+        edited = self.edited_fields()
+        # The instance holds the cleaned values of the form's fields (set during validation); its other columns
+        # are as loaded, possibly stale, so they are never written.
+        return {f.attname: getattr(self.instance, f.attname) for f in self.instance._meta.concrete_fields
+                if f.name in edited}
+
+    def save_changed_links(self) -> None:
+        edited = self.edited_fields()
+        for field in self.instance._meta.many_to_many:
+            if field.name in edited:
+                field.save_form_data(self.instance, self.cleaned_data[field.name])
+
+    def save(self, commit=True):
+        if not self.instance.pk:
+            return super().save(commit)
+        if not commit:
+            raise ValueError("An edit is checked and written in one step; it cannot be saved with commit=False.")
+        with transaction.atomic():
+            update_if_unchanged(self.instance, self.cleaned_data["version"], self.changed_columns(),
+                                touched=self.has_edits())
+            self.save_changed_links()
+        self.instance.refresh_from_db()
+        return self.instance
+
+
+class KeyedForm(VersionedForm):
     """Leaves the key optional: a blank key is made from the object's name or title.
 
     `unique_together_ci`: fields whose values, taken together and ignoring case, name one object only (a second
@@ -240,9 +299,9 @@ class PredictionForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.fields["quotes"].queryset = quote_choices()
         if self.instance.pk:
-            self.initial["tags"] = [t.name for t in self.instance.tags.all()]
+            self.initial.setdefault("tags", sorted(t.name for t in self.instance.tags.all()))
             if self.instance.stated_probability is not None:
-                self.initial["stated_percent"] = round(self.instance.stated_probability * 100, 2)
+                self.initial.setdefault("stated_percent", round(self.instance.stated_probability * 100, 2))
         else:
             self.initial.setdefault("made_on", timezone.localdate())
 
@@ -267,16 +326,34 @@ class PredictionForm(KeyedForm):
             self.add_error("resolve_by", "The resolve-by date cannot be before the date the prediction was made.")
         return data
 
-    def save(self, commit=True):
+    @property
+    def stated_probability(self) -> float | None:
         percent = self.cleaned_data.get("stated_percent")
-        self.instance.stated_probability = None if percent is None else percent / 100
+        return None if percent is None else percent / 100
+
+    def chosen_tags(self) -> list[Tag]:
+        return [Tag.objects.get_or_create(name=name)[0] for name in self.cleaned_data["tags"]]
+
+    def changed_columns(self) -> dict:
+        # Never the resolution's columns: only resolve and undo write those. (Any edit moves the version on, so
+        # an open resolve form elsewhere is stale.)
+        columns = super().changed_columns()
+        if "stated_percent" in self.changed_data:
+            columns["stated_probability"] = self.stated_probability
+        return columns
+
+    def save_changed_links(self) -> None:
+        super().save_changed_links()
+        if "tags" in self.changed_data:
+            self.instance.tags.set(self.chosen_tags())
+
+    def save(self, commit=True):
         if self.instance.pk:
-            # Any edit makes an open resolve form elsewhere stale.
-            self.instance.version += 1
+            return super().save(commit)
+        self.instance.stated_probability = self.stated_probability
         prediction = super().save(commit)
         if commit:
-            tags = [Tag.objects.get_or_create(name=name)[0] for name in self.cleaned_data["tags"]]
-            prediction.tags.set(tags)
+            prediction.tags.set(self.chosen_tags())
         return prediction
 
 
@@ -317,7 +394,7 @@ class QuickSignalForm(KeyedForm):
         return not_in_future(self.cleaned_data.get("occurred_on"), SIGNAL_IN_FUTURE)
 
 
-class ThesisStatusForm(forms.ModelForm):
+class ThesisStatusForm(VersionedForm):
     class Meta:
         model = Thesis
         fields = ["status"]

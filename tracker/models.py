@@ -23,6 +23,8 @@ class Keyed(models.Model):
     """Objects that bundles refer to by a stable slug."""
 
     key = models.SlugField(max_length=100, unique=True, help_text=KEY_HELP, validators=[validate_key])
+    # Bumped on every change, so a stale form (an edit, a resolution) cannot overwrite a newer write.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         abstract = True
@@ -260,8 +262,6 @@ class Prediction(Keyed):
     resolved_on = models.DateField(null=True, blank=True)
     resolution_note = models.TextField(blank=True)
     resolution_url = WebURLField(max_length=500, blank=True)
-    # Bumped on every change of state, so a stale form cannot overwrite a newer resolution.
-    version = models.PositiveIntegerField(default=1)
     quotes = models.ManyToManyField(Quote, blank=True, related_name="predictions")
     theses = models.ManyToManyField(Thesis, blank=True, related_name="predictions")
     companies = models.ManyToManyField(Company, blank=True, related_name="predictions")

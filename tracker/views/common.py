@@ -3,10 +3,11 @@
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +15,8 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from tracker.cache import invalidate_scoreboard
 from tracker.deletion import StillReferenced, delete_unreferenced, references_to
+from tracker.editing import StaleEdit
+from tracker.models import Prediction
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -39,18 +42,66 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
     preset = {name: value for name, value in initial.items() if value is not None} if instance is None else {}
     form = form_class(data, instance=instance, initial=preset)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            invalidate_scoreboard()
+        try:
+            with transaction.atomic():
+                saved = form.save()
+                invalidate_scoreboard()
+        except StaleEdit as stale:
+            return stale_edit(request, form, stale.current)
         messages.success(request, f"{name.capitalize()} “{saved}” saved.")
         if request.htmx:
             return HttpResponseClientRedirect(saved.get_absolute_url())
         return redirect(saved)
-    context = {"form": form, "object": instance, "verbose_name": name,
-               "cancel_url": instance.get_absolute_url() if instance else safe_next(request, "/")}
+    return render(request, "objects/form.html", form_context(request, form, instance),
+                  status=422 if form.is_bound else 200)
+
+
+def form_context(request: HttpRequest, form, instance, **extra) -> dict:
+    model = form._meta.model
+    context = {"form": form, "object": instance, "verbose_name": model._meta.verbose_name,
+               "cancel_url": instance.get_absolute_url() if instance else safe_next(request, "/"), **extra}
     if instance and request.user.has_perm(f"tracker.delete_{model._meta.model_name}"):
         context["delete_url"] = reverse(f"{model._meta.model_name}_delete", args=[instance.pk])
-    return render(request, "objects/form.html", context, status=422 if form.is_bound else 200)
+    return context
+
+
+def stale_edit(request: HttpRequest, form, current) -> HttpResponse:
+    """409: the edit lost to a newer write. The form again, holding the user's values and the version stored
+    now (so saving again is a deliberate choice), under a table of where the two differ."""
+    name = form._meta.model._meta.verbose_name
+    if current is None:
+        raise Http404(f"This {name} was deleted while you were editing it; nothing was saved.")
+    yours = {field: value for field, value in form.cleaned_data.items() if field != "version"}
+    stored = type(form)(instance=current)
+    rows = []
+    for field in stored.visible_fields():
+        theirs, mine = shown(field.field, field.initial), shown(field.field, yours.get(field.name))
+        if theirs != mine:
+            rows.append((field.label, theirs, mine))
+    stale = {"message": f"Not saved: someone else changed this {name} since you opened the form. Nothing was "
+                        f"overwritten. The form below holds your values again: check them against what is stored "
+                        f"now, because saving again stores every value in the form.",
+             "rows": rows, "note": resolution_note(current)}
+    fresh = type(form)(instance=current, initial=yours)
+    return render(request, "objects/form.html", form_context(request, fresh, current, stale=stale), status=409)
+
+
+def shown(field: forms.Field, value) -> str:
+    """A form value as a person reads it: choices by their labels, nothing as a dash."""
+    value = field.prepare_value(value)
+    many = isinstance(value, list | tuple)
+    values = [str(v) for v in (value if many else [value]) if v not in (None, "")]
+    if values and hasattr(field, "choices"):
+        labels = {str(key): str(label) for key, label in field.choices}
+        values = [labels.get(v, v) for v in values]
+    return ", ".join(sorted(values) if many else values) or "—"
+
+
+def resolution_note(current) -> str:
+    """What the edit form cannot show: that the prediction was resolved meanwhile."""
+    if isinstance(current, Prediction) and not current.is_open:
+        return f"It is now resolved “{current.get_status_display()}” (on {current.resolved_on:%d %b %Y})."
+    return ""
 
 
 def delete_object(request: HttpRequest, model, pk: int, *, gone_to: str | Callable[[Any], str]) -> HttpResponse:

@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker.cache import invalidate_scoreboard
+from tracker.editing import StaleEdit
 from tracker.forms import QuickSignalForm, ThesisForm, ThesisStatusForm
 from tracker.models import Prediction, Signal, Thesis, attach_forecast_views
 
@@ -64,7 +65,12 @@ def thesis_status(request: HttpRequest, pk: int) -> HttpResponse:
     thesis = get_object_or_404(Thesis, pk=pk)
     form = ThesisStatusForm(request.POST, instance=thesis)
     if form.is_valid():
-        form.save()
+        try:
+            form.save()
+        except StaleEdit as stale:
+            if stale.current is None:
+                raise Http404("This thesis was deleted meanwhile; nothing was saved.") from None
+            return stale_status(request, stale.current)
         message = f"Status changed to “{thesis.get_status_display()}”."
         if not request.htmx:
             messages.success(request, message)
@@ -74,6 +80,15 @@ def thesis_status(request: HttpRequest, pk: int) -> HttpResponse:
     context = thesis_context(request, thesis, status_form=form)
     template = "theses/detail.html#status" if request.htmx else "theses/detail.html"
     return render(request, template, context, status=422)
+
+
+def stale_status(request: HttpRequest, thesis: Thesis) -> HttpResponse:
+    """409: the status form was opened before someone else changed the thesis; it shows the stored status."""
+    message = (f"Not saved: someone else changed this thesis since you opened the page — its status is now "
+               f"“{thesis.get_status_display()}”. Review it and save again if you still want yours.")
+    context = thesis_context(request, thesis, status_error=message)
+    return render(request, "theses/detail.html#status" if request.htmx else "theses/detail.html", context,
+                  status=409)
 
 
 @require_POST
