@@ -10,8 +10,21 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .fields import WebURLFormField
-from .models import Company, Forecast, Person, Prediction, Quote, Signal, Source, Tag, Thesis, format_timestamp
+from .fields import form_field
+from .limits import bounds, namesakes
+from .models import (
+    Company,
+    Forecast,
+    Person,
+    Prediction,
+    Quote,
+    ResolutionEvent,
+    Signal,
+    Source,
+    Tag,
+    Thesis,
+    format_timestamp,
+)
 from .validators import to_key, validate_key
 
 Status = Prediction.Status
@@ -30,12 +43,10 @@ def unique_key(model, text: str, exclude_pk=None) -> str:
 class KeyedForm(forms.ModelForm):
     """Leaves the key optional: a blank key is made from the object's name or title.
 
-    `unique_together_ci`: fields whose values, taken together and ignoring case, name one object only (a second
-    "Ben Gilbert" would show as two identical choices everywhere).
+    Refuses a second object whose `same_name_fields` (declared by the model) match another's by `same_name`.
     """
 
     key_from = "name"
-    unique_together_ci: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,16 +65,16 @@ class KeyedForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        values = {name: data.get(name) or "" for name in self.unique_together_ci}
-        if values and all(isinstance(v, str) for v in values.values()) and next(iter(values.values())):
-            same = type(self.instance).objects.exclude(pk=self.instance.pk).filter(
-                **{f"{name}__iexact": value for name, value in values.items()}).first()
+        model = self._meta.model
+        names = getattr(model, "same_name_fields", ())
+        values = {name: data.get(name) or "" for name in names}
+        if values and all(isinstance(v, str) for v in values.values()) and values[names[0]]:
+            same = namesakes(model, values, exclude_pk=self.instance.pk)
             if same:
                 what = " and ".join(f"{self.fields[name].label.lower()} “{value}”"
                                     for name, value in values.items() if value)
-                self.add_error(self.unique_together_ci[0],
-                               f"There is already a {self._meta.model._meta.verbose_name} with this {what}: "
-                               f"{same}. Edit that one instead.")
+                self.add_error(names[0], f"There is already a {model._meta.verbose_name} with this {what}: "
+                                         f"{same[0]}. Edit that one instead.")
         return data
 
     def save(self, commit=True):
@@ -89,10 +100,12 @@ def quote_choices():
 
 
 class SecondsField(forms.IntegerField):
-    """A length of time or a moment in a recording, typed as h:mm:ss, m:ss or plain seconds."""
+    """A length of time or a moment in a recording, typed as h:mm:ss, m:ss or plain seconds.
+
+    Its range is the model field's (see `recording_seconds`), checked when the model validates.
+    """
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 0)
         kwargs.setdefault("help_text", "h:mm:ss, m:ss or seconds, e.g. 1:02:03 or 3723.")
         super().__init__(**kwargs)
         self.widget = forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "h:mm:ss",
@@ -100,10 +113,12 @@ class SecondsField(forms.IntegerField):
 
     def to_python(self, value):
         text = str(value or "").strip()
-        if ":" not in text:
-            return super().to_python(text)
+        if not text:
+            return None
         parts = text.split(":")
-        if len(parts) > 3 or not all(p.isdigit() for p in parts) or any(int(p) > 59 for p in parts[1:]):
+        # ASCII digits only, and few enough that int() takes them (it refuses past 4,300).
+        if (len(parts) > 3 or not all(p.isascii() and p.isdigit() and len(p) <= 20 for p in parts)
+                or any(int(p) > 59 for p in parts[1:])):
             raise forms.ValidationError("Enter a time as h:mm:ss, m:ss or a number of seconds.", code="invalid")
         seconds = 0
         for part in parts:
@@ -114,12 +129,6 @@ class SecondsField(forms.IntegerField):
         return format_timestamp(value) if isinstance(value, int) else value
 
 
-def not_in_future(value: date | None, message: str) -> date | None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message)
-    return value
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -128,8 +137,6 @@ class DateInput(forms.DateInput):
 
 
 class PersonForm(KeyedForm):
-    unique_together_ci = ("name",)
-
     class Meta:
         model = Person
         fields = ["name", "affiliation", "url", "key"]
@@ -137,8 +144,6 @@ class PersonForm(KeyedForm):
 
 
 class CompanyForm(KeyedForm):
-    unique_together_ci = ("name",)
-
     class Meta:
         model = Company
         fields = ["name", "ticker", "url", "key"]
@@ -147,10 +152,7 @@ class CompanyForm(KeyedForm):
 
 class SourceForm(KeyedForm):
     key_from = "title"
-    unique_together_ci = ("title", "publisher")
-    duration_seconds = SecondsField(required=False, min_value=1, label="Duration",
-                                    error_messages={"min_value": "Enter a duration of at least one second, or "
-                                                                 "leave it blank."})
+    duration_seconds = SecondsField(required=False, label="Duration")
 
     class Meta:
         model = Source
@@ -193,9 +195,6 @@ class ThesisForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.fields["quotes"].queryset = quote_choices()
 
-    def clean_opened_on(self):
-        return not_in_future(self.cleaned_data.get("opened_on"), "A thesis cannot be opened on a future date.")
-
 
 class TagsField(forms.CharField):
     """Free tags typed as a comma-separated list; each becomes a slug."""
@@ -223,7 +222,8 @@ class PredictionForm(KeyedForm):
     quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
     tags = TagsField(required=False, help_text="Comma-separated, e.g. ipo, m-and-a")
     stated_percent = forms.FloatField(
-        required=False, min_value=0, max_value=100, label="Speaker's stated confidence (%)",
+        required=False, min_value=100 * bounds(Prediction, "stated_probability")[0],
+        max_value=100 * bounds(Prediction, "stated_probability")[1], label="Speaker's stated confidence (%)",
         help_text="Only if the speaker gave a number.",
     )
 
@@ -253,7 +253,7 @@ class PredictionForm(KeyedForm):
         return value
 
     def clean_made_on(self):
-        made_on = not_in_future(self.cleaned_data.get("made_on"), "A prediction cannot be made on a future date.")
+        made_on = self.cleaned_data.get("made_on")
         resolved_on = self.instance.resolved_on
         if made_on and resolved_on and made_on > resolved_on:
             raise forms.ValidationError(f"It was resolved on {resolved_on:%d %b %Y}, so it was made on that day "
@@ -280,9 +280,6 @@ class PredictionForm(KeyedForm):
         return prediction
 
 
-SIGNAL_IN_FUTURE = "A signal records something that has happened: it cannot have a future date."
-
-
 class SignalForm(KeyedForm):
     key_from = "title"
 
@@ -292,9 +289,6 @@ class SignalForm(KeyedForm):
         widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3}),
                    "theses": forms.CheckboxSelectMultiple, "predictions": forms.CheckboxSelectMultiple}
         labels = {"occurred_on": "Date", "url": "Link"}
-
-    def clean_occurred_on(self):
-        return not_in_future(self.cleaned_data.get("occurred_on"), SIGNAL_IN_FUTURE)
 
 
 class QuickSignalForm(KeyedForm):
@@ -313,9 +307,6 @@ class QuickSignalForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("occurred_on", timezone.localdate())
 
-    def clean_occurred_on(self):
-        return not_in_future(self.cleaned_data.get("occurred_on"), SIGNAL_IN_FUTURE)
-
 
 class ThesisStatusForm(forms.ModelForm):
     class Meta:
@@ -331,10 +322,9 @@ class ResolveForm(forms.Form):
                  (Status.AMBIGUOUS, "Ambiguous — cannot be judged")],
         widget=forms.RadioSelect, label="Outcome",
     )
-    resolved_on = forms.DateField(widget=DateInput(), label="Resolved on")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000,
-                           label="Note")
-    evidence_url = WebURLFormField(required=False, max_length=500, label="Evidence link")
+    resolved_on = form_field(Prediction, "resolved_on", required=True, widget=DateInput(), label="Resolved on")
+    note = form_field(ResolutionEvent, "note", widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+    evidence_url = form_field(ResolutionEvent, "evidence_url", label="Evidence link")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, made_on: date | None = None, **kwargs):
@@ -343,8 +333,7 @@ class ResolveForm(forms.Form):
         self.initial.setdefault("resolved_on", timezone.localdate())
 
     def clean_resolved_on(self):
-        value = not_in_future(self.cleaned_data["resolved_on"],
-                              "A prediction cannot be resolved on a date in the future.")
+        value = self.cleaned_data["resolved_on"]
         if self.made_on and value < self.made_on:
             raise forms.ValidationError(f"It was made on {self.made_on:%d %b %Y}; it cannot have been resolved "
                                         f"before that.")
@@ -362,7 +351,7 @@ class ForecastForm(forms.Form):
                         "max_value": "Enter a probability from 1 to 99%%."},
         widget=forms.NumberInput(attrs={"step": "1", "min": "1", "max": "99", "inputmode": "numeric"}),
     )
-    note = forms.CharField(required=False, max_length=2000, label="Note (optional)")
+    note = form_field(Forecast, "note", widget=forms.TextInput, label="Note (optional)")
 
     def clean_percent(self):
         value = self.cleaned_data["percent"]
