@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from .fields import form_field
@@ -159,6 +159,14 @@ class SourceForm(KeyedForm):
         fields = ["kind", "title", "publisher", "author", "published_on", "url", "duration_seconds", "key"]
         widgets = {"published_on": DateInput()}
         labels = {"url": "URL"}
+
+    def clean_duration_seconds(self):
+        duration = self.cleaned_data.get("duration_seconds")
+        latest = self.instance.quotes.aggregate(latest=Max("timestamp_seconds"))["latest"] if self.instance.pk else None
+        if duration is not None and latest is not None and latest > duration:
+            raise forms.ValidationError(f"A quote of this source is at {format_timestamp(latest)}: the recording "
+                                        f"cannot end before it.")
+        return duration
 
 
 class QuoteForm(KeyedForm):
