@@ -2,17 +2,19 @@
 
 import copy
 import html
+import io
 import json
 import re
 from datetime import date
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
 
 from tests.factories import make_company, make_person, make_prediction, make_quote, make_source
 from tests.test_bundle import VALID
-from tracker.bundle import BundleError, import_bundle
-from tracker.models import Company, Person, Prediction, Quote, Source, Thesis
+from tracker.bundle import BundleError, export_bundle, import_bundle
+from tracker.models import Company, Forecast, Person, Prediction, Quote, Signal, Source, Thesis
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +194,17 @@ def test_two_namesakes_in_one_bundle_are_refused():
     bundle["companies"].append({"key": "acme-inc", "name": "ACME."})
     assert refused_import(bundle) == ["companies[1].name: company 'acme' already has this name: use that key, or a "
                                       "name that tells them apart"]
+
+
+def test_demo_data_of_two_seeds_imports_again_into_an_empty_database():
+    for seed in ("--seed=1", "--seed=2 --append"):
+        call_command("generate_demo", "--predictions=30", "--users=2", "--forecasts=20", *seed.split(),
+                     stdout=io.StringIO())
+    bundle = export_bundle()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
+        for model in (Forecast, Signal, Prediction, Thesis, Quote, Source, Person, Company):
+            model.objects.all().delete()
+    import_bundle(bundle)
+    assert export_bundle() == bundle

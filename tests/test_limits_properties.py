@@ -101,7 +101,7 @@ FORMS = {
                                                        "evidence_url": "", "version": "1"},
                 {"resolved_on": date_near(), "note": text_near(20_000), "evidence_url": url_near()}),
     "forecast": ("/predictions/{prediction}/forecast/", {"percent": "40", "note": ""},
-                 {"note": text_near(20_000)}),
+                 {"note": text_near(2_000)}),
 }
 
 

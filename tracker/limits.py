@@ -23,6 +23,7 @@ NAME_LENGTH = 200
 TITLE_LENGTH = 300
 URL_LENGTH = 500
 STATEMENT_LENGTH = 5_000
+NOTE_LENGTH = 2_000  # a forecaster's one-line remark
 TEXT_LENGTH = 20_000
 
 # Dates that record the past lie between EARLIEST_DATE and today; a date something is due by, up to LATEST_DATE.

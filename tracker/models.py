@@ -18,6 +18,7 @@ from .fields import NameField, WebURLField
 from .limits import (
     LONGEST_RECORDING,
     NAME_LENGTH,
+    NOTE_LENGTH,
     STATEMENT_LENGTH,
     TEXT_LENGTH,
     TITLE_LENGTH,
@@ -363,7 +364,7 @@ class Forecast(models.Model):
     prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="forecasts")
     probability = models.FloatField()
     made_at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(max_length=TEXT_LENGTH, blank=True)
+    note = models.TextField(max_length=NOTE_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-made_at", "-id"]
@@ -374,7 +375,7 @@ class Forecast(models.Model):
             # A bundle upserts forecasts by this triple.
             models.UniqueConstraint(fields=["user", "prediction", "made_at"],
                                     name="forecast_unique_per_moment"),
-            at_most("note", TEXT_LENGTH, name="forecast_note_length"),
+            at_most("note", NOTE_LENGTH, name="forecast_note_length"),
         ]
         indexes = [
             # Latest forecast per user and prediction, and scoring before resolution; it carries the

@@ -38,7 +38,7 @@ def restore_append_only_triggers(apps, schema_editor):
 ADDED = [
     migrations.AddConstraint(
         model_name='forecast',
-        constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('note'), 20000), name='forecast_note_length'),
+        constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('note'), 2000), name='forecast_note_length'),
     ),
     migrations.AddConstraint(
         model_name='prediction',
@@ -134,7 +134,7 @@ class Migration(migrations.Migration):
             migrations.AlterField(
                 model_name='forecast',
                 name='note',
-                field=models.TextField(blank=True, max_length=20000),
+                field=models.TextField(blank=True, max_length=2000),
             ),
             migrations.AlterField(
                 model_name='person',
