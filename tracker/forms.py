@@ -204,6 +204,9 @@ class ThesisForm(KeyedForm):
         self.fields["quotes"].queryset = quote_choices()
 
 
+TAG_LENGTH = Tag._meta.get_field("name").max_length
+
+
 class TagsField(forms.CharField):
     """Free tags typed as a comma-separated list; each becomes a slug."""
 
@@ -214,13 +217,16 @@ class TagsField(forms.CharField):
     def validate(self, value):
         super().validate(value)
         for name in value:
-            if len(name) > 60:
-                raise forms.ValidationError(f"The tag '{name[:20]}…' is too long (60 characters at most).")
+            if len(name) > TAG_LENGTH:
+                raise forms.ValidationError(f"The tag '{name[:20]}…' is too long ({TAG_LENGTH} characters at most).")
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
             return ", ".join(str(v.name if isinstance(v, Tag) else v) for v in value)
         return value
+
+
+STATED = bounds(Prediction, "stated_probability")  # a probability; the form asks for a percentage
 
 
 class PredictionForm(KeyedForm):
@@ -230,9 +236,8 @@ class PredictionForm(KeyedForm):
     quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
     tags = TagsField(required=False, help_text="Comma-separated, e.g. ipo, m-and-a")
     stated_percent = forms.FloatField(
-        required=False, min_value=100 * bounds(Prediction, "stated_probability")[0],
-        max_value=100 * bounds(Prediction, "stated_probability")[1], label="Speaker's stated confidence (%)",
-        help_text="Only if the speaker gave a number.",
+        required=False, min_value=100 * STATED[0], max_value=100 * STATED[1],
+        label="Speaker's stated confidence (%)", help_text="Only if the speaker gave a number.",
     )
 
     class Meta:
