@@ -34,7 +34,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .cache import invalidate_scoreboard
-from .limits import collapse_spaces, same_name
+from .limits import bounds, collapse_spaces, same_name
 from .models import (
     Company,
     Forecast,
@@ -96,10 +96,9 @@ def from_model(model: type[models.Model], name: str) -> Any:
                                           pattern=regexes[-1].regex.pattern if regexes else None))
         if not field.blank:
             metadata.append(AfterValidator(_not_blank))
-    low = [v.limit_value for v in declared if isinstance(v, django_validators.MinValueValidator)]
-    high = [v.limit_value for v in declared if isinstance(v, django_validators.MaxValueValidator)]
-    if low or high:
-        metadata.append(Field(ge=max(low) if low else None, le=min(high) if high else None))
+    low, high = bounds(model, name)
+    if low is not None or high is not None:
+        metadata.append(Field(ge=low, le=high))
     if rules:
         metadata.append(_model_rules(rules, field.empty_values))
     annotated = Annotated[base, *metadata]

@@ -53,7 +53,7 @@ not_before_earliest = MinValueValidator(EARLIEST_DATE, f"Enter a date from {EARL
 not_after_latest = MaxValueValidator(LATEST_DATE, f"Enter a date no later than {LATEST_DATE:%d %b %Y}.")
 
 
-def past_date(message: str = "Enter a date no later than today.") -> list:
+def past_date(message: str) -> list:
     """Validators for a date that records the past (published, made, opened, occurred, resolved)."""
     return [not_before_earliest, NotInFuture(message)]
 
