@@ -25,6 +25,8 @@ def user(name: str):
 
 
 def resolved(status=Status.TRUE, on=MARCH_10, **kw) -> Prediction:
+    # Made no later than resolved, as the database requires.
+    kw.setdefault("made_on", min(on, date(2026, 1, 1)))
     return make_prediction(status=status, resolved_on=on, **kw)
 
 

@@ -16,18 +16,25 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from django.contrib.auth import get_user_model
+from django.core import validators as django_validators
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
+from django.db.models import Max
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .cache import invalidate_scoreboard
+from .limits import bounds, collapse_spaces, same_name
 from .models import (
     Company,
     Forecast,
@@ -40,19 +47,67 @@ from .models import (
     Tag,
     Thesis,
 )
-from .validators import KEY_PATTERN
 
 FORMAT = "thesis-tracker/1"
 
-Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=100)]
-TagName = Annotated[str, StringConstraints(pattern=KEY_PATTERN, max_length=60)]
+BASE_TYPES = [(models.DateField, date), (models.IntegerField, int), (models.FloatField, float)]
+
+
+def _model_rules(rules: list, empty_values) -> AfterValidator:
+    """The very validators the model field (and so every form) runs, with their own messages."""
+
+    def check(value):
+        if value in empty_values:
+            return value
+        for rule in rules:
+            try:
+                rule(value)
+            except DjangoValidationError as exc:
+                if isinstance(rule, django_validators.URLValidator):
+                    raise PydanticCustomError("url_invalid", "invalid URL") from None
+                raise PydanticCustomError("model_rule", "{message}", {"message": " ".join(exc.messages)}) from None
+        return value
+
+    return AfterValidator(check)
+
+
+def _not_blank(value: str) -> str:
+    # Blank as the forms see it (str.strip), which counts more characters as space than a regex's \s does.
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be blank")
+    return value
+
+
+def from_model(model: type[models.Model], name: str) -> Any:
+    """The bundle's type for a model field, with every limit the field declares: its length, whether it may be
+    blank or null, its range, its pattern and its other validators; a name has its whitespace collapsed first."""
+    field = model._meta.get_field(name)
+    base = next((python for kind, python in BASE_TYPES if isinstance(field, kind)), str)
+    declared = [*field.default_validators, *field._validators]
+    regexes = [v for v in declared if type(v) is django_validators.RegexValidator]
+    ranges = (django_validators.MinValueValidator, django_validators.MaxValueValidator)
+    rules = [v for v in declared if v not in regexes and not isinstance(v, ranges)]
+    metadata: list = []
+    if base is str:
+        if getattr(field, "collapses_spaces", False):
+            metadata.append(BeforeValidator(lambda v: collapse_spaces(v) if isinstance(v, str) else v))
+        # The declared pattern (a key's, say) wins over the field class's own (a slug's), which it implies.
+        metadata.append(StringConstraints(max_length=field.max_length, min_length=None if field.blank else 1,
+                                          pattern=regexes[-1].regex.pattern if regexes else None))
+        if not field.blank:
+            metadata.append(AfterValidator(_not_blank))
+    low, high = bounds(model, name)
+    if low is not None or high is not None:
+        metadata.append(Field(ge=low, le=high))
+    if rules:
+        metadata.append(_model_rules(rules, field.empty_values))
+    annotated = Annotated[base, *metadata]
+    return annotated | None if field.null else annotated
+
+
+Key = from_model(Person, "key")
+TagName = from_model(Tag, "name")
 Username = Annotated[str, StringConstraints(pattern=r"^[\w.@+-]+$", max_length=150)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"\S")]
-ShortText = Annotated[str, StringConstraints(max_length=200)]
-LongText = Annotated[str, StringConstraints(max_length=20_000)]
-Url = Annotated[str, StringConstraints(pattern=r"(?i)^(https?://\S+)?$", max_length=500)]
-Probability = Annotated[float, Field(ge=0, le=1)]
 OpenProbability = Annotated[float, Field(gt=0, lt=1)]
 PredictionStatus = Literal["open", "true", "false", "ambiguous"]
 
@@ -72,61 +127,61 @@ class Item(BaseModel):
 
 class PersonIn(Item):
     key: Key
-    name: Name
-    affiliation: ShortText = ""
-    url: Url = ""
+    name: from_model(Person, "name")
+    affiliation: from_model(Person, "affiliation") = ""
+    url: from_model(Person, "url") = ""
 
 
 class CompanyIn(Item):
     key: Key
-    name: Name
-    ticker: Annotated[str, StringConstraints(max_length=20)] = ""
-    url: Url = ""
+    name: from_model(Company, "name")
+    ticker: from_model(Company, "ticker") = ""
+    url: from_model(Company, "url") = ""
 
 
 class SourceIn(Item):
     key: Key
     kind: Literal["podcast", "article", "video", "report", "note"]
-    title: Title
-    publisher: ShortText = ""
+    title: from_model(Source, "title")
+    publisher: from_model(Source, "publisher") = ""
     author: Key | None = None
-    published_on: date | None = None
-    url: Url = ""
-    duration_seconds: Annotated[int, Field(gt=0, le=10**7)] | None = None
+    published_on: from_model(Source, "published_on") = None
+    url: from_model(Source, "url") = ""
+    duration_seconds: from_model(Source, "duration_seconds") = None
 
 
 class QuoteIn(Item):
     key: Key
     source: Key
     speaker: Key | None = None
-    text: Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=r"\S")]
-    timestamp_seconds: Annotated[int, Field(ge=0, le=10**7)] | None = None
+    text: from_model(Quote, "text")
+    timestamp_seconds: from_model(Quote, "timestamp_seconds") = None
 
 
 class ThesisIn(Item):
     key: Key
-    title: Title
+    title: from_model(Thesis, "title")
     stance: Literal["bullish", "bearish", "watch", "risk"]
     status: Literal["active", "confirmed", "invalidated", "retired"] = "active"
-    rationale: LongText = ""
-    opened_on: date
+    rationale: from_model(Thesis, "rationale") = ""
+    opened_on: from_model(Thesis, "opened_on")
     companies: list[Key] = []
     quotes: list[Key] = []
 
 
 class PredictionIn(Item):
     key: Key
-    statement: Annotated[str, StringConstraints(min_length=1, max_length=5_000, pattern=r"\S")]
+    statement: from_model(Prediction, "statement")
     speaker: Key | None = None
     source: Key | None = None
-    made_on: date
-    resolve_by: date
-    criteria: LongText = ""
-    stated_probability: Probability | None = None
+    made_on: from_model(Prediction, "made_on")
+    resolve_by: from_model(Prediction, "resolve_by")
+    criteria: from_model(Prediction, "criteria") = ""
+    stated_probability: from_model(Prediction, "stated_probability") = None
     status: PredictionStatus = "open"
-    resolved_on: date | None = None
-    resolution_note: LongText = ""
-    resolution_url: Url = ""
+    resolved_on: from_model(Prediction, "resolved_on") = None
+    resolution_note: from_model(Prediction, "resolution_note") = ""
+    resolution_url: from_model(Prediction, "resolution_url") = ""
     quotes: list[Key] = []
     theses: list[Key] = []
     companies: list[Key] = []
@@ -135,10 +190,10 @@ class PredictionIn(Item):
 
 class SignalIn(Item):
     key: Key
-    title: Title
-    occurred_on: date
-    url: Url = ""
-    summary: LongText = ""
+    title: from_model(Signal, "title")
+    occurred_on: from_model(Signal, "occurred_on")
+    url: from_model(Signal, "url") = ""
+    summary: from_model(Signal, "summary") = ""
     direction: Literal["supports", "contradicts", "neutral"] = "neutral"
     theses: list[Key] = []
     predictions: list[Key] = []
@@ -149,7 +204,7 @@ class ForecastIn(Item):
     prediction: Key
     probability: OpenProbability
     made_at: AwareDatetime
-    note: LongText = ""
+    note: from_model(Forecast, "note") = ""
 
 
 class HistoryIn(Item):
@@ -159,9 +214,9 @@ class HistoryIn(Item):
     at: AwareDatetime
     from_status: PredictionStatus
     to_status: PredictionStatus
-    resolved_on: date | None = None
-    note: LongText = ""
-    evidence_url: Url = ""
+    resolved_on: from_model(ResolutionEvent, "resolved_on") = None
+    note: from_model(ResolutionEvent, "note") = ""
+    evidence_url: from_model(ResolutionEvent, "evidence_url") = ""
 
 
 class Bundle(Item):
@@ -220,13 +275,16 @@ def describe(error: dict[str, Any]) -> str:
     if kind == "string_pattern_mismatch":
         if "a-z0-9" in str(ctx.get("pattern", "")):
             return f"invalid key {_shown(value)}: use lowercase letters, digits and hyphens"
-        if "https?" in str(ctx.get("pattern", "")):
-            return f"invalid URL {_shown(value)}: use an http:// or https:// address"
-        if str(ctx.get("pattern")) == r"\S":
-            return "must not be blank"
         return f"invalid value {_shown(value)}"
     if kind == "value_error":
         return str(error["ctx"]["error"])
+    if kind == "blank":
+        return "must not be blank"
+    if kind == "url_invalid":
+        return f"invalid URL {_shown(value)}: use an http:// or https:// address"
+    if kind == "model_rule":
+        message = ctx["message"].rstrip(".")
+        return f"{message[0].lower()}{message[1:]} (got {_shown(value)})"
     if kind in {"finite_number"}:
         return f"{_shown(value)} is not a finite number"
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
@@ -337,12 +395,18 @@ def check_references(bundle: Bundle, broken_keys: dict[str, set[str]] | None = N
             elif value is not None and value not in known[target]:
                 problems.append(Problem(f"{name}[{i}].{attr}", f"unknown {noun_of[target]} {value!r}"))
 
+    problems += _namesakes(bundle)
+    problems += _moments_past_the_end(bundle)
+
     for i, p in enumerate(bundle.predictions):
         if p is None:
             continue
         if p.resolve_by < p.made_on:
             problems.append(Problem(f"predictions[{i}].resolve_by",
                                     f"{p.resolve_by} is before made_on {p.made_on}"))
+        if p.resolved_on is not None and p.resolved_on < p.made_on:
+            problems.append(Problem(f"predictions[{i}].resolved_on",
+                                    f"{p.resolved_on} is before made_on {p.made_on}"))
         if p.status == "open" and p.resolved_on is not None:
             problems.append(Problem(f"predictions[{i}].resolved_on", "an open prediction has no resolved_on"))
         if p.status != "open" and p.resolved_on is None:
@@ -372,6 +436,53 @@ def check_references(bundle: Bundle, broken_keys: dict[str, set[str]] | None = N
         seen_history.add(ident)
         if h.to_status != "open" and h.resolved_on is None:
             problems.append(Problem(f"history[{i}].resolved_on", f"required when to_status is {h.to_status!r}"))
+    return problems
+
+
+def _namesakes(bundle: Bundle) -> list[Problem]:
+    """A second person, company or source by the same name (as `same_name` compares them), under another key: in
+    the bundle, or in the database and not renamed by the bundle. The forms refuse the same."""
+    problems = []
+    for name, model, noun in KEYED:
+        fields = getattr(model, "same_name_fields", None)
+        if not fields:
+            continue
+        items = [(i, item) for i, item in enumerate(getattr(bundle, name)) if item is not None]
+        in_bundle = {item.key for _, item in items}
+        taken: dict[tuple, str] = {}
+        for key, *values in model.objects.exclude(key__in=in_bundle).values_list("key", *fields):
+            taken.setdefault(tuple(same_name(v or "") for v in values), key)
+        for i, item in items:
+            ident = tuple(same_name(getattr(item, f) or "") for f in fields)
+            other = taken.setdefault(ident, item.key)
+            if other != item.key:
+                what = " and ".join(fields)
+                problems.append(Problem(f"{name}[{i}].{fields[0]}",
+                                        f"{noun} {other!r} already has this {what}: use that key, or a "
+                                        f"{what} that tells them apart"))
+    return problems
+
+
+def _moments_past_the_end(bundle: Bundle) -> list[Problem]:
+    """A quote timed after the end of its recording, as the bundle or the database gives that recording's length;
+    and a source made shorter than a quote the database keeps of it."""
+    problems = []
+    quotes = [(i, q) for i, q in enumerate(bundle.quotes) if q is not None]
+    length = {s.key: s.duration_seconds for s in bundle.sources if s is not None}
+    unseen = {q.source for _, q in quotes} - set(length)
+    length |= dict(Source.objects.filter(key__in=unseen).values_list("key", "duration_seconds"))
+    for i, q in quotes:
+        end = length.get(q.source)
+        if end is not None and q.timestamp_seconds is not None and q.timestamp_seconds > end:
+            problems.append(Problem(f"quotes[{i}].timestamp_seconds",
+                                    f"{q.timestamp_seconds} is after the end of source {q.source!r} ({end} s)"))
+    latest = dict(Quote.objects.filter(source__key__in=[k for k, end in length.items() if end is not None])
+                  .exclude(key__in={q.key for _, q in quotes}).values_list("source__key")
+                  .annotate(latest=Max("timestamp_seconds")).values_list("source__key", "latest"))
+    for i, s in enumerate(bundle.sources):
+        if s is not None and s.duration_seconds is not None and (latest.get(s.key) or 0) > s.duration_seconds:
+            problems.append(Problem(f"sources[{i}].duration_seconds",
+                                    f"a quote of this source is at {latest[s.key]} s, after its end"))
     return problems
 
 

@@ -8,12 +8,25 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from .editing import update_if_unchanged
-from .fields import WebURLFormField
-from .models import Company, Forecast, Person, Prediction, Quote, Signal, Source, Tag, Thesis, format_timestamp
+from .fields import form_field
+from .limits import bounds, namesakes
+from .models import (
+    Company,
+    Forecast,
+    Person,
+    Prediction,
+    Quote,
+    ResolutionEvent,
+    Signal,
+    Source,
+    Tag,
+    Thesis,
+    format_timestamp,
+)
 from .validators import to_key, validate_key
 
 Status = Prediction.Status
@@ -89,12 +102,10 @@ class VersionedForm(forms.ModelForm):
 class KeyedForm(VersionedForm):
     """Leaves the key optional: a blank key is made from the object's name or title.
 
-    `unique_together_ci`: fields whose values, taken together and ignoring case, name one object only (a second
-    "Ben Gilbert" would show as two identical choices everywhere).
+    Refuses a second object whose `same_name_fields` (declared by the model) match another's by `same_name`.
     """
 
     key_from = "name"
-    unique_together_ci: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,16 +124,16 @@ class KeyedForm(VersionedForm):
 
     def clean(self):
         data = super().clean()
-        values = {name: data.get(name) or "" for name in self.unique_together_ci}
-        if values and all(isinstance(v, str) for v in values.values()) and next(iter(values.values())):
-            same = type(self.instance).objects.exclude(pk=self.instance.pk).filter(
-                **{f"{name}__iexact": value for name, value in values.items()}).first()
+        model = self._meta.model
+        names = getattr(model, "same_name_fields", ())
+        values = {name: data.get(name) or "" for name in names}
+        if values and all(isinstance(v, str) for v in values.values()) and values[names[0]]:
+            same = namesakes(model, values, exclude_pk=self.instance.pk)
             if same:
                 what = " and ".join(f"{self.fields[name].label.lower()} “{value}”"
                                     for name, value in values.items() if value)
-                self.add_error(self.unique_together_ci[0],
-                               f"There is already a {self._meta.model._meta.verbose_name} with this {what}: "
-                               f"{same}. Edit that one instead.")
+                self.add_error(names[0], f"There is already a {model._meta.verbose_name} with this {what}: "
+                                         f"{same[0]}. Edit that one instead.")
         return data
 
     def save(self, commit=True):
@@ -148,10 +159,12 @@ def quote_choices():
 
 
 class SecondsField(forms.IntegerField):
-    """A length of time or a moment in a recording, typed as h:mm:ss, m:ss or plain seconds."""
+    """A length of time or a moment in a recording, typed as h:mm:ss, m:ss or plain seconds.
+
+    Its range is the model field's (see `recording_seconds`), checked when the model validates.
+    """
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 0)
         kwargs.setdefault("help_text", "h:mm:ss, m:ss or seconds, e.g. 1:02:03 or 3723.")
         super().__init__(**kwargs)
         self.widget = forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "h:mm:ss",
@@ -159,10 +172,12 @@ class SecondsField(forms.IntegerField):
 
     def to_python(self, value):
         text = str(value or "").strip()
-        if ":" not in text:
-            return super().to_python(text)
+        if not text:
+            return None
         parts = text.split(":")
-        if len(parts) > 3 or not all(p.isdigit() for p in parts) or any(int(p) > 59 for p in parts[1:]):
+        # ASCII digits only, and few enough that int() takes them (it refuses past 4,300).
+        if (len(parts) > 3 or not all(p.isascii() and p.isdigit() and len(p) <= 20 for p in parts)
+                or any(int(p) > 59 for p in parts[1:])):
             raise forms.ValidationError("Enter a time as h:mm:ss, m:ss or a number of seconds.", code="invalid")
         seconds = 0
         for part in parts:
@@ -173,12 +188,6 @@ class SecondsField(forms.IntegerField):
         return format_timestamp(value) if isinstance(value, int) else value
 
 
-def not_in_future(value: date | None, message: str) -> date | None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message)
-    return value
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -187,8 +196,6 @@ class DateInput(forms.DateInput):
 
 
 class PersonForm(KeyedForm):
-    unique_together_ci = ("name",)
-
     class Meta:
         model = Person
         fields = ["name", "affiliation", "url", "key"]
@@ -196,8 +203,6 @@ class PersonForm(KeyedForm):
 
 
 class CompanyForm(KeyedForm):
-    unique_together_ci = ("name",)
-
     class Meta:
         model = Company
         fields = ["name", "ticker", "url", "key"]
@@ -206,16 +211,21 @@ class CompanyForm(KeyedForm):
 
 class SourceForm(KeyedForm):
     key_from = "title"
-    unique_together_ci = ("title", "publisher")
-    duration_seconds = SecondsField(required=False, min_value=1, label="Duration",
-                                    error_messages={"min_value": "Enter a duration of at least one second, or "
-                                                                 "leave it blank."})
+    duration_seconds = SecondsField(required=False, label="Duration")
 
     class Meta:
         model = Source
         fields = ["kind", "title", "publisher", "author", "published_on", "url", "duration_seconds", "key"]
         widgets = {"published_on": DateInput()}
         labels = {"url": "URL"}
+
+    def clean_duration_seconds(self):
+        duration = self.cleaned_data.get("duration_seconds")
+        latest = self.instance.quotes.aggregate(latest=Max("timestamp_seconds"))["latest"] if self.instance.pk else None
+        if duration is not None and latest is not None and latest > duration:
+            raise forms.ValidationError(f"A quote of this source is at {format_timestamp(latest)}: the recording "
+                                        f"cannot end before it.")
+        return duration
 
 
 class QuoteForm(KeyedForm):
@@ -252,8 +262,8 @@ class ThesisForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.fields["quotes"].queryset = quote_choices()
 
-    def clean_opened_on(self):
-        return not_in_future(self.cleaned_data.get("opened_on"), "A thesis cannot be opened on a future date.")
+
+TAG_LENGTH = Tag._meta.get_field("name").max_length
 
 
 class TagsField(forms.CharField):
@@ -266,13 +276,16 @@ class TagsField(forms.CharField):
     def validate(self, value):
         super().validate(value)
         for name in value:
-            if len(name) > 60:
-                raise forms.ValidationError(f"The tag '{name[:20]}…' is too long (60 characters at most).")
+            if len(name) > TAG_LENGTH:
+                raise forms.ValidationError(f"The tag '{name[:20]}…' is too long ({TAG_LENGTH} characters at most).")
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
             return ", ".join(str(v.name if isinstance(v, Tag) else v) for v in value)
         return value
+
+
+STATED = bounds(Prediction, "stated_probability")  # a probability; the form asks for a percentage
 
 
 class PredictionForm(KeyedForm):
@@ -282,8 +295,8 @@ class PredictionForm(KeyedForm):
     quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
     tags = TagsField(required=False, help_text="Comma-separated, e.g. ipo, m-and-a")
     stated_percent = forms.FloatField(
-        required=False, min_value=0, max_value=100, label="Speaker's stated confidence (%)",
-        help_text="Only if the speaker gave a number.",
+        required=False, min_value=100 * STATED[0], max_value=100 * STATED[1],
+        label="Speaker's stated confidence (%)", help_text="Only if the speaker gave a number.",
     )
 
     class Meta:
@@ -312,7 +325,7 @@ class PredictionForm(KeyedForm):
         return value
 
     def clean_made_on(self):
-        made_on = not_in_future(self.cleaned_data.get("made_on"), "A prediction cannot be made on a future date.")
+        made_on = self.cleaned_data.get("made_on")
         resolved_on = self.instance.resolved_on
         if made_on and resolved_on and made_on > resolved_on:
             raise forms.ValidationError(f"It was resolved on {resolved_on:%d %b %Y}, so it was made on that day "
@@ -357,9 +370,6 @@ class PredictionForm(KeyedForm):
         return prediction
 
 
-SIGNAL_IN_FUTURE = "A signal records something that has happened: it cannot have a future date."
-
-
 class SignalForm(KeyedForm):
     key_from = "title"
 
@@ -369,9 +379,6 @@ class SignalForm(KeyedForm):
         widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3}),
                    "theses": forms.CheckboxSelectMultiple, "predictions": forms.CheckboxSelectMultiple}
         labels = {"occurred_on": "Date", "url": "Link"}
-
-    def clean_occurred_on(self):
-        return not_in_future(self.cleaned_data.get("occurred_on"), SIGNAL_IN_FUTURE)
 
 
 class QuickSignalForm(KeyedForm):
@@ -390,9 +397,6 @@ class QuickSignalForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("occurred_on", timezone.localdate())
 
-    def clean_occurred_on(self):
-        return not_in_future(self.cleaned_data.get("occurred_on"), SIGNAL_IN_FUTURE)
-
 
 class ThesisStatusForm(VersionedForm):
     class Meta:
@@ -408,10 +412,9 @@ class ResolveForm(forms.Form):
                  (Status.AMBIGUOUS, "Ambiguous — cannot be judged")],
         widget=forms.RadioSelect, label="Outcome",
     )
-    resolved_on = forms.DateField(widget=DateInput(), label="Resolved on")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000,
-                           label="Note")
-    evidence_url = WebURLFormField(required=False, max_length=500, label="Evidence link")
+    resolved_on = form_field(Prediction, "resolved_on", required=True, widget=DateInput(), label="Resolved on")
+    note = form_field(ResolutionEvent, "note", widget=forms.Textarea(attrs={"rows": 2}), label="Note")
+    evidence_url = form_field(ResolutionEvent, "evidence_url", label="Evidence link")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, made_on: date | None = None, **kwargs):
@@ -420,8 +423,7 @@ class ResolveForm(forms.Form):
         self.initial.setdefault("resolved_on", timezone.localdate())
 
     def clean_resolved_on(self):
-        value = not_in_future(self.cleaned_data["resolved_on"],
-                              "A prediction cannot be resolved on a date in the future.")
+        value = self.cleaned_data["resolved_on"]
         if self.made_on and value < self.made_on:
             raise forms.ValidationError(f"It was made on {self.made_on:%d %b %Y}; it cannot have been resolved "
                                         f"before that.")
@@ -439,7 +441,7 @@ class ForecastForm(forms.Form):
                         "max_value": "Enter a probability from 1 to 99%%."},
         widget=forms.NumberInput(attrs={"step": "1", "min": "1", "max": "99", "inputmode": "numeric"}),
     )
-    note = forms.CharField(required=False, max_length=2000, label="Note (optional)")
+    note = form_field(Forecast, "note", widget=forms.TextInput, label="Note (optional)")
 
     def clean_percent(self):
         value = self.cleaned_data["percent"]

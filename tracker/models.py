@@ -8,15 +8,32 @@ from statistics import median
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .fields import WebURLField
+from .fields import NameField, WebURLField
+from .limits import (
+    LONGEST_RECORDING,
+    NAME_LENGTH,
+    NOTE_LENGTH,
+    STATEMENT_LENGTH,
+    TEXT_LENGTH,
+    TITLE_LENGTH,
+    URL_LENGTH,
+    at_most,
+    dated_within,
+    due_date,
+    past_date,
+    recording_seconds,
+    within,
+)
 from .validators import KEY_RULE, validate_key
 
 KEY_HELP = f"A short unique slug used in bundles and URLs: {KEY_RULE}."
+RESOLVED_ON = past_date("A prediction cannot be resolved on a date in the future.")
 
 
 class Keyed(models.Model):
@@ -31,9 +48,13 @@ class Keyed(models.Model):
 
 
 class Person(Keyed):
-    name = models.CharField(max_length=200)
-    affiliation = models.CharField(max_length=200, blank=True)
-    url = WebURLField(max_length=500, blank=True)
+    name = NameField(max_length=NAME_LENGTH)
+    affiliation = models.CharField(max_length=NAME_LENGTH, blank=True)
+    url = WebURLField(max_length=URL_LENGTH, blank=True)
+
+    # Fields that, compared by `same_name`, name one object only (a second "Ben Gilbert" would show as two
+    # identical choices everywhere): the forms and the bundle import both refuse a second.
+    same_name_fields = ("name",)
 
     class Meta:
         ordering = ["name"]
@@ -47,9 +68,11 @@ class Person(Keyed):
 
 
 class Company(Keyed):
-    name = models.CharField(max_length=200)
+    name = NameField(max_length=NAME_LENGTH)
     ticker = models.CharField(max_length=20, blank=True)
-    url = WebURLField(max_length=500, blank=True)
+    url = WebURLField(max_length=URL_LENGTH, blank=True)
+
+    same_name_fields = ("name",)
 
     class Meta:
         ordering = ["name"]
@@ -71,23 +94,26 @@ class Source(Keyed):
         NOTE = "note"
 
     kind = models.CharField(max_length=20, choices=Kind)
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200, blank=True, help_text="Show, site or publication.")
+    title = NameField(max_length=TITLE_LENGTH)
+    publisher = NameField(max_length=NAME_LENGTH, blank=True, help_text="Show, site or publication.")
     author = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_sources"
     )
-    published_on = models.DateField(null=True, blank=True)
-    url = WebURLField(max_length=500, blank=True)
-    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    published_on = models.DateField(null=True, blank=True,
+                                    validators=past_date("A source cannot be published on a future date."))
+    url = WebURLField(max_length=URL_LENGTH, blank=True)
+    # A podcast or video of no length is a typo.
+    duration_seconds = models.PositiveIntegerField(
+        null=True, blank=True,
+        validators=recording_seconds(1, "Enter a duration of at least one second, or leave it blank."))
+
+    same_name_fields = ("title", "publisher")
 
     class Meta:
         ordering = ["-published_on", "title"]
         constraints = [
-            # A podcast or video of no length is a typo.
-            models.CheckConstraint(
-                condition=Q(duration_seconds__isnull=True) | Q(duration_seconds__gt=0),
-                name="source_duration_positive",
-            ),
+            within("duration_seconds", 1, LONGEST_RECORDING, name="source_duration_in_range"),
+            dated_within("published_on", name="source_published_on_in_range"),
         ]
 
     def __str__(self) -> str:
@@ -125,9 +151,10 @@ class Quote(Keyed):
     speaker = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="quotes"
     )
-    text = models.TextField(help_text="Verbatim, as said or written.")
+    text = models.TextField(max_length=TEXT_LENGTH, help_text="Verbatim, as said or written.")
     timestamp_seconds = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Where in the recording it is said, in seconds."
+        null=True, blank=True, help_text="Where in the recording it is said, in seconds.",
+        validators=recording_seconds(0, "Enter a moment of 0:00 or later."),
     )
 
     class Meta:
@@ -135,6 +162,8 @@ class Quote(Keyed):
         constraints = [
             # An empty quote cannot support anything.
             models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
+            at_most("text", TEXT_LENGTH, name="quote_text_length"),
+            within("timestamp_seconds", 0, LONGEST_RECORDING, name="quote_timestamp_in_range"),
         ]
         indexes = [
             # Source pages list quotes in timestamp order.
@@ -182,17 +211,22 @@ class Thesis(Keyed):
         INVALIDATED = "invalidated"
         RETIRED = "retired"
 
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=TITLE_LENGTH)
     stance = models.CharField(max_length=20, choices=Stance)
     status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
-    rationale = models.TextField(blank=True)
-    opened_on = models.DateField(default=date.today)
+    rationale = models.TextField(max_length=TEXT_LENGTH, blank=True)
+    opened_on = models.DateField(default=date.today,
+                                 validators=past_date("A thesis cannot be opened on a future date."))
     companies = models.ManyToManyField(Company, blank=True, related_name="theses")
     quotes = models.ManyToManyField(Quote, blank=True, related_name="theses")
 
     class Meta:
         ordering = ["title"]
         verbose_name_plural = "theses"
+        constraints = [
+            at_most("rationale", TEXT_LENGTH, name="thesis_rationale_length"),
+            dated_within("opened_on", name="thesis_opened_on_in_range"),
+        ]
         indexes = [
             # The theses list filters by stance and status.
             models.Index(fields=["stance", "status"], name="thesis_stance_status_idx"),
@@ -244,7 +278,7 @@ class Prediction(Keyed):
         FALSE = "false"
         AMBIGUOUS = "ambiguous"
 
-    statement = models.TextField()
+    statement = models.TextField(max_length=STATEMENT_LENGTH)
     speaker = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="predictions"
     )
@@ -252,16 +286,17 @@ class Prediction(Keyed):
         Source, null=True, blank=True, on_delete=models.PROTECT, related_name="predictions",
         help_text="Where the prediction was made.",
     )
-    made_on = models.DateField()
-    resolve_by = models.DateField(help_text="When the prediction should be judged.")
-    criteria = models.TextField(blank=True, help_text="How to tell whether it came true.")
+    made_on = models.DateField(validators=past_date("A prediction cannot be made on a future date."))
+    resolve_by = models.DateField(help_text="When the prediction should be judged.", validators=due_date())
+    criteria = models.TextField(max_length=TEXT_LENGTH, blank=True, help_text="How to tell whether it came true.")
     stated_probability = models.FloatField(
-        null=True, blank=True, help_text="The speaker's own confidence, between 0 and 1, if they gave one."
+        null=True, blank=True, help_text="The speaker's own confidence, between 0 and 1, if they gave one.",
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
-    resolved_on = models.DateField(null=True, blank=True)
-    resolution_note = models.TextField(blank=True)
-    resolution_url = WebURLField(max_length=500, blank=True)
+    resolved_on = models.DateField(null=True, blank=True, validators=RESOLVED_ON)
+    resolution_note = models.TextField(max_length=TEXT_LENGTH, blank=True)
+    resolution_url = WebURLField(max_length=URL_LENGTH, blank=True)
     quotes = models.ManyToManyField(Quote, blank=True, related_name="predictions")
     theses = models.ManyToManyField(Thesis, blank=True, related_name="predictions")
     companies = models.ManyToManyField(Company, blank=True, related_name="predictions")
@@ -275,6 +310,9 @@ class Prediction(Keyed):
             # A prediction is judged after it is made.
             models.CheckConstraint(condition=Q(resolve_by__gte=models.F("made_on")),
                                    name="prediction_resolve_after_made"),
+            # A prediction is resolved after it is made.
+            models.CheckConstraint(condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=models.F("made_on")),
+                                   name="prediction_resolved_after_made"),
             # A probability, when stated, is between 0 and 1.
             models.CheckConstraint(
                 condition=Q(stated_probability__isnull=True)
@@ -290,6 +328,12 @@ class Prediction(Keyed):
             models.CheckConstraint(condition=Q(status__in=["open", "true", "false", "ambiguous"]),
                                    name="prediction_status_valid"),
             models.CheckConstraint(condition=~Q(statement=""), name="prediction_statement_not_empty"),
+            at_most("statement", STATEMENT_LENGTH, name="prediction_statement_length"),
+            at_most("criteria", TEXT_LENGTH, name="prediction_criteria_length"),
+            at_most("resolution_note", TEXT_LENGTH, name="prediction_resolution_note_length"),
+            dated_within("made_on", name="prediction_made_on_in_range"),
+            dated_within("resolve_by", name="prediction_resolve_by_in_range"),
+            dated_within("resolved_on", name="prediction_resolved_on_in_range"),
         ]
         indexes = [
             # The due list: open predictions by resolve-by date.
@@ -320,7 +364,7 @@ class Forecast(models.Model):
     prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="forecasts")
     probability = models.FloatField()
     made_at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True)
+    note = models.TextField(max_length=NOTE_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-made_at", "-id"]
@@ -331,6 +375,7 @@ class Forecast(models.Model):
             # A bundle upserts forecasts by this triple.
             models.UniqueConstraint(fields=["user", "prediction", "made_at"],
                                     name="forecast_unique_per_moment"),
+            at_most("note", NOTE_LENGTH, name="forecast_note_length"),
         ]
         indexes = [
             # Latest forecast per user and prediction, and scoring before resolution; it carries the
@@ -373,16 +418,21 @@ class Signal(Keyed):
         CONTRADICTS = "contradicts"
         NEUTRAL = "neutral"
 
-    title = models.CharField(max_length=300)
-    occurred_on = models.DateField()
-    url = WebURLField(max_length=500, blank=True)
-    summary = models.TextField(blank=True)
+    title = models.CharField(max_length=TITLE_LENGTH)
+    occurred_on = models.DateField(validators=past_date(
+        "A signal records something that has happened: it cannot have a future date."))
+    url = WebURLField(max_length=URL_LENGTH, blank=True)
+    summary = models.TextField(max_length=TEXT_LENGTH, blank=True)
     direction = models.CharField(max_length=20, choices=Direction, default=Direction.NEUTRAL)
     theses = models.ManyToManyField(Thesis, blank=True, related_name="signals")
     predictions = models.ManyToManyField(Prediction, blank=True, related_name="signals")
 
     class Meta:
         ordering = ["-occurred_on", "title"]
+        constraints = [
+            at_most("summary", TEXT_LENGTH, name="signal_summary_length"),
+            dated_within("occurred_on", name="signal_occurred_on_in_range"),
+        ]
         indexes = [
             # Thesis pages and the dashboard show the latest signals first.
             models.Index(fields=["-occurred_on"], name="signal_occurred_idx"),
@@ -412,15 +462,17 @@ class ResolutionEvent(models.Model):
     from_status = models.CharField(max_length=20, choices=Prediction.Status)
     to_status = models.CharField(max_length=20, choices=Prediction.Status)
     # The state the prediction was left in, so that an undo can restore the one before it.
-    resolved_on = models.DateField(null=True, blank=True)
-    note = models.TextField(blank=True)
-    evidence_url = WebURLField(max_length=500, blank=True)
+    resolved_on = models.DateField(null=True, blank=True, validators=RESOLVED_ON)
+    note = models.TextField(max_length=TEXT_LENGTH, blank=True)
+    evidence_url = WebURLField(max_length=URL_LENGTH, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
         constraints = [
             # Bundles upsert history by prediction and moment.
             models.UniqueConstraint(fields=["prediction", "at"], name="history_unique_per_moment"),
+            at_most("note", TEXT_LENGTH, name="history_note_length"),
+            dated_within("resolved_on", name="history_resolved_on_in_range"),
         ]
         verbose_name = "resolution history entry"
         verbose_name_plural = "resolution history"

@@ -67,18 +67,26 @@ class Demo:
     def __init__(self, seed: int, prefix: str):
         self.rng = random.Random(seed)
         self.prefix = prefix
+        # Names name one person, company or source only (tracker.limits.same_name), also beside another seed's.
+        self.suffix = f" (demo {seed})" if prefix else ""
 
     def key(self, kind: str, i: int, width: int = 2) -> str:
         return f"{self.prefix}{kind}-{i:0{width}d}"
 
+    def person_name(self, i: int) -> str:
+        # Past len(FIRST) people the surname shifts, so that no two of the (at most 30) share a name.
+        last = LAST[(i * 7 + i // len(FIRST)) % len(LAST)]
+        return f"{FIRST[i % len(FIRST)]} {last}{self.suffix}"
+
     def people(self, n: int) -> list[Person]:
-        rows = [Person(key=self.key("person", i), name=f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
+        rows = [Person(key=self.key("person", i), name=self.person_name(i),
                        affiliation=self.rng.choice(["", "Fund", "Lab", "Newsletter", "Podcast"]))
                 for i in range(1, n + 1)]
         return Person.objects.bulk_create(rows)
 
     def companies(self, n: int) -> list[Company]:
-        rows = [Company(key=self.key("company", i), name=f"Company {i}", ticker=f"C{i:03d}") for i in range(1, n + 1)]
+        rows = [Company(key=self.key("company", i), name=f"Company {i}{self.suffix}", ticker=f"C{i:03d}")
+                for i in range(1, n + 1)]
         return Company.objects.bulk_create(rows)
 
     def sources(self, n: int, people: list[Person]) -> list[Source]:
@@ -87,7 +95,7 @@ class Demo:
             kind = self.rng.choice(Source.Kind.values)
             timed = kind in (Source.Kind.PODCAST, Source.Kind.VIDEO)
             rows.append(Source(
-                key=self.key("source", i, 3), kind=kind, title=f"{kind.title()} {i}",
+                key=self.key("source", i, 3), kind=kind, title=f"{kind.title()} {i}{self.suffix}",
                 author=self.rng.choice(people), published_on=START + timedelta(days=self.rng.randrange(SPAN_DAYS)),
                 duration_seconds=self.rng.randint(600, 10_800) if timed else None,
             ))

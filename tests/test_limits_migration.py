@@ -1,0 +1,23 @@
+"""Migration 0008 adds the limits to the database: rows already past them stop it with their names, not an
+IntegrityError from deep inside a table rebuild, and nothing is changed."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import make_source
+from tracker.models import Source
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_row_past_a_new_limit_stops_the_migration_naming_it():
+    call_command("migrate", "tracker", "0007", verbosity=0)
+    try:
+        source = make_source(duration_seconds=20_000_000)
+        with pytest.raises(RuntimeError) as stopped:
+            call_command("migrate", "tracker", verbosity=0)
+        assert f"source_duration_in_range: tracker_source id {source.pk}" in str(stopped.value)
+        assert Source.objects.get().duration_seconds == 20_000_000
+        source.delete()
+    finally:
+        call_command("migrate", "tracker", verbosity=0)
