@@ -165,6 +165,7 @@ BAD = [
     ("wrong format", mutate("format", "other/2"), ["format: 'other/2' is not one of"]),
     ("every problem listed", TWO_PROBLEMS,
      ["predictions[0].speaker: ", "predictions[1].made_on: invalid date '2026-02-30'"]),
+    ("a NUL character", mutate("quotes.0.text", "a\x00b"), ["quotes[0].text: contains a NUL character"]),
     ("malformed JSON", '{"format": "thesis-tracker/1", "people": [', ["malformed JSON: "]),
     ("a list given twice", '{"format": "thesis-tracker/1", "people": [], "people": [{"key": "x", "name": "X"}]}',
      ['"people" appears twice']),
