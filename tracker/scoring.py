@@ -242,7 +242,7 @@ SELECT 'resolved_on', NULL, NULL, NULL, resolved_on, COUNT(*), NULL, SUM(o), NUL
 FROM outcomes GROUP BY resolved_on
 """
 
-SUMS = ("n", "sum_p", "sum_o", "sum_sq", "sum_log", "sum_rel", "imported")
+SUMS = ("n", "sum_p", "sum_o", "sum_sq", "sum_log", "sum_rel")
 
 
 @dataclass
@@ -252,6 +252,7 @@ class ForecastSums:
 
     user_bins: list[tuple[int, str, int, dict[str, float]]]
     days: dict[str, dict[str, float]]
+    imported: int = 0  # how many of the counted forecasts came in by an import
 
     def by_user(self) -> dict[str, dict[str, float]]:
         return _add_up((username, cell) for _, username, _, cell in self.user_bins)
@@ -279,7 +280,7 @@ def forecast_sums(forecasts: QuerySet[Forecast] | None = None) -> ForecastSums:
         table = f"({inner})"
     sql = FORECASTS_SQL.format(prediction=Prediction._meta.db_table, forecast=table,
                                user=get_user_model()._meta.db_table, bin=_bin_sql("p"))
-    user_bins = []
+    user_bins, imported_count = [], 0
     days: dict[str, dict[str, float]] = defaultdict(lambda: {"resolved": 0, "correct": 0, "n": 0, "sum_sq": 0.0})
     with connection.cursor() as cursor:
         cursor.execute(sql, tuple(params) * FORECASTS_SQL.count("{forecast}") or None)
@@ -289,12 +290,13 @@ def forecast_sums(forecasts: QuerySet[Forecast] | None = None) -> ForecastSums:
             if kind == "user_bin":
                 user_bins.append((user_id, username, bin_index, {
                     "n": n, "sum_p": sum_p, "sum_o": int(sum_o), "sum_sq": sum_sq, "sum_log": sum_log,
-                    "sum_rel": sum_rel, "imported": int(imported)}))
+                    "sum_rel": sum_rel}))
+                imported_count += int(imported)
             elif kind == "forecasts_on":
                 days[str(day)[:10]].update(n=n, sum_sq=sum_sq)  # a date on PostgreSQL, text on SQLite
             else:
                 days[str(day)[:10]].update(resolved=n, correct=int(sum_o))
-    return ForecastSums(user_bins, dict(days))
+    return ForecastSums(user_bins, dict(days), imported_count)
 
 
 # --- accuracy queries ----------------------------------------------------------------------------------
@@ -391,5 +393,5 @@ def compute_scoreboard(today: date | None = None, user=None, live_only: bool = F
         "my_calibration": calibration_rows(sums.by_bin(user_id)) if user_id is not None else None,
         "by_month": month_rows(sums.days),
         "live_only": live_only,
-        "imported_forecasts": sum(cell["imported"] for _, _, _, cell in sums.user_bins),
+        "imported_forecasts": sums.imported,
     }
