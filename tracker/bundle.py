@@ -5,6 +5,10 @@ quotes, theses, predictions, signals, forecasts and history. Objects refer to ea
 Validation happens in two passes, both of which report every problem with its location
 (`predictions[3].resolve_by: invalid date '2026-13-45'`): pydantic checks the shape of each value, then
 `check_references` checks what a schema cannot (unknown or duplicate keys, dates out of order).
+
+Import and export are driven by the schema classes and REFERENCES alone: a schema field named in REFERENCES
+is a foreign key (one key) or a many-to-many (a list of keys); any other field is a column of the same name.
+Forecasts and history are append-only, and the Importer checks that new history follows from the stored state.
 """
 
 from __future__ import annotations
@@ -510,7 +514,6 @@ for _list, _attr, _target in REFERENCES:
 # Fields kept by other means than a column or a keyed reference: a prediction's tags are Tag rows by name.
 SPECIAL = {"predictions": {"tags"}}
 MODEL_OF = {name: model for name, model, _ in KEYED}
-NOUN_OF = {name: noun for name, _, noun in KEYED}
 
 # Past this many values, one read of a whole table (filtered in memory) replaces a list of values in SQL:
 # the query count stays fixed, and no statement runs into the database's limit on parameters.
@@ -573,7 +576,7 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # COPY is about four times as fast as INSERT there
             started, sql = time.monotonic(), f"COPY {table} ({columns}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(values_of(row))
             if connection.queries_logged:  # past Django's cursor wrapper: count it as the query it is
