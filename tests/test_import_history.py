@@ -120,3 +120,19 @@ def test_a_prediction_imported_as_resolved_shows_that_resolution_in_its_history(
     assert p.status == "open"
     upload(editor_client, bundle)  # importing it again, after the undo, resolves it once more, in the history
     assert p.history.count() == 3
+
+
+def test_reopening_through_a_bundle_is_an_undo_and_only_where_an_undo_would_reopen(editor):
+    run_import(VALID)
+    p = Prediction.objects.get(key="acme-ipo")
+    p = services.resolve(p, status="true", expected_version=p.version, actor=editor)
+    run_import(VALID)  # the bundle still says open
+    p.refresh_from_db()
+    last = p.history.last()
+    assert (p.status, last.action, last.from_status, last.to_status) == ("open", "undo", "true", "open")
+
+    p = services.resolve(p, status="true", expected_version=p.version, actor=editor)
+    p = services.resolve(p, status="false", expected_version=p.version, actor=editor)
+    lines = refused(VALID)
+    assert lines == ["predictions[0].status: reopening 'acme-ipo' needs the history rows that lead there: an undo "
+                     "now would restore 'true'"]
