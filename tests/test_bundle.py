@@ -41,9 +41,9 @@ VALID = {
 }
 
 
-def run_import(bundle, *args):
+def run_import(bundle, *args, stderr=None):
     raw = bundle if isinstance(bundle, str) else json.dumps(bundle)
-    out, err = io.StringIO(), io.StringIO()
+    out, err = io.StringIO(), stderr or io.StringIO()
     path = settings.VAR_DIR / "test-bundle.json"
     path.write_text(raw, encoding="utf-8")
     try:
@@ -165,7 +165,18 @@ BAD = [
     ("wrong format", mutate("format", "other/2"), ["format: 'other/2' is not one of"]),
     ("every problem listed", TWO_PROBLEMS,
      ["predictions[0].speaker: ", "predictions[1].made_on: invalid date '2026-02-30'"]),
+    ("a NUL character", mutate("quotes.0.text", "a\x00b"), ["quotes[0].text: contains a NUL character"]),
     ("malformed JSON", '{"format": "thesis-tracker/1", "people": [', ["malformed JSON: "]),
+    ("a list given twice", '{"format": "thesis-tracker/1", "people": [], "people": [{"key": "x", "name": "X"}]}',
+     ['"people" appears twice']),
+    ("a field given twice in an item", json.dumps(VALID)[:-1] + ', "companies": [{"key": "a", "name": "A"}, '
+     '{"key": "b", "name": "B", "name": "C"}]}', ['"companies" appears twice', 'companies[1]: the field "name" '
+                                                  'appears twice']),
+    ("the format given twice", '{"format": "thesis-tracker/1", "format": "thesis-tracker/1"}',
+     ['"format" appears twice']),
+    ("a field given twice deep inside", '{"format": "thesis-tracker/1", "predictions": [{"key": "p", '
+     '"statement": "S", "made_on": "2026-01-01", "resolve_by": "2026-02-01", "tags": ["a"], "tags": ["b"]}]}',
+     ['predictions[0]: the field "tags" appears twice']),
     ("empty file", "", ["the file is empty"]),
     ("not an object", "[1, 2]", ["expected a JSON object"]),
     ("deeply nested", '{"format": "thesis-tracker/1", "people": ' + "[" * 5000 + "]" * 5000 + "}",
@@ -219,9 +230,36 @@ def test_export_import_export_is_byte_identical(editor):
             model.objects.all().delete()
     assert Prediction.objects.count() == 0
 
-    run_import(first)
-    assert export_bundle() == first
+    run_import(first, "--as", "edith")
+    second = export_bundle()
+    # The same data, except that every forecast now says it came in by this import.
+    original, restored = json.loads(first), json.loads(second)
+    assert [f.get("imported_by") for f in original["forecasts"]] == [None, None]  # live, and by the command
+    for forecast in original["forecasts"]:
+        forecast.pop("imported_at", None)
+    for forecast in restored["forecasts"]:
+        assert forecast.pop("imported_by") == "edith" and forecast.pop("imported_at")
+    assert restored == original
     assert json.loads(first)["history"][-1]["action"] == "undo"
+    run_import(second)  # into the same database: nothing changes, to the byte
+    assert export_bundle() == second
+
+
+@pytest.mark.django_db
+def test_a_restore_from_the_command_line_gives_back_the_same_bytes_provenance_included(editor):
+    run_import(VALID, "--as", "edith")
+    p = Prediction.objects.get(key="acme-ads")
+    services.record_forecast(p, editor, 0.4, "live")
+    first = export_bundle()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
+        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Person):
+            model.objects.all().delete()
+    run_import(first, "--restore")
+    assert export_bundle() == first
+    assert Forecast.objects.filter(imported_at__isnull=True).get().note == "live"
+    assert Forecast.objects.get(note="Too early.").imported_by.username == "edith"
 
 
 @pytest.mark.django_db

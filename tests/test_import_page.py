@@ -75,15 +75,3 @@ def test_export_downloads_the_whole_bundle(member_client, editor_client):
     assert response["Content-Disposition"].startswith('attachment; filename="thesis-tracker-')
     data = json.loads(response.content)
     assert data["format"] == "thesis-tracker/1" and len(data["predictions"]) == 2
-
-
-def test_an_export_of_a_value_no_bundle_can_hold_stops_with_the_reason(editor_client):
-    from tests.factories import make_person
-    from tracker.models import Person
-
-    person = make_person(name="Jane Doe")
-    Person.objects.filter(pk=person.pk).update(key="Jane_Doe")  # around the forms, as an old version could
-    response = editor_client.get("/export/")
-    html = response.content.decode()
-    assert response.status_code == 409 and "Export stopped" in html
-    assert "&#x27;Jane_Doe&#x27;" in html and "in a person" in html

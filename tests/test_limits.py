@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from tests.factories import make_company, make_person, make_prediction, make_quote, make_source
 from tests.test_bundle import VALID
 from tracker.bundle import BundleError, export_bundle, import_bundle
-from tracker.models import Company, Forecast, Person, Prediction, Quote, Signal, Source, Thesis
+from tracker.models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Thesis
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +204,7 @@ def test_demo_data_of_two_seeds_imports_again_into_an_empty_database():
     with transaction.atomic():
         if connection.vendor == "postgresql":
             connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
-        for model in (Forecast, Signal, Prediction, Thesis, Quote, Source, Person, Company):
+        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Source, Person, Company):
             model.objects.all().delete()
-    import_bundle(bundle)
+    import_bundle(bundle, restore=True)
     assert export_bundle() == bundle

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from tests.factories import make_person, make_prediction
 from tracker.models import Forecast, Prediction
-from tracker.scoring import COLUMNS, compute_scoreboard
+from tracker.scoring import COLUMNS, FIGURES, compute_scoreboard
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def run(*args) -> str:
 
 def test_json_output_is_the_scoreboard(data):
     printed = json.loads(run("--format", "json", "--today", TODAY.isoformat()))
-    assert list(printed) == list(COLUMNS)
+    assert list(printed) == list(COLUMNS) + FIGURES
     assert printed == json.loads(json.dumps(compute_scoreboard(today=TODAY)))
     assert printed["totals"]["overdue"] == 1
     assert printed["my_calibration"] is None

@@ -5,21 +5,28 @@ quotes, theses, predictions, signals, forecasts and history. Objects refer to ea
 Validation happens in two passes, both of which report every problem with its location
 (`predictions[3].resolve_by: invalid date '2026-13-45'`): pydantic checks the shape of each value, then
 `check_references` checks what a schema cannot (unknown or duplicate keys, dates out of order).
+
+Import and export are driven by the schema classes and REFERENCES alone: a schema field named in REFERENCES
+is a foreign key (one key) or a many-to-many (a list of keys); any other field is a column of the same name.
+Forecasts and history are append-only, and the Importer checks that new history follows from the stored state.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from operator import attrgetter, itemgetter
 from typing import Annotated, Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.core import validators as django_validators
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
+from django.utils import timezone
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -29,7 +36,6 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -47,6 +53,7 @@ from .models import (
     Tag,
     Thesis,
 )
+from .services import replay, state_of
 
 FORMAT = "thesis-tracker/1"
 
@@ -113,16 +120,9 @@ PredictionStatus = Literal["open", "true", "false", "ambiguous"]
 
 
 class Item(BaseModel):
+    # NUL characters are refused by the JSON pass in `parse` (json_problems) and flagged by export: PostgreSQL
+    # cannot store NUL in text, and no real quote or note contains one.
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def no_nul_characters(cls, value):
-        # PostgreSQL cannot store NUL in text, and no real quote or note contains one.
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(text, str) and "\x00" in text for text in texts):
-            raise ValueError("contains a NUL character (\\u0000)")
-        return value
 
 
 class PersonIn(Item):
@@ -205,6 +205,9 @@ class ForecastIn(Item):
     probability: OpenProbability
     made_at: AwareDatetime
     note: from_model(Forecast, "note") = ""
+    # Written by export for forecasts that came in by an import; an import never takes them on trust.
+    imported_at: AwareDatetime | None = None
+    imported_by: Username | None = None
 
 
 class HistoryIn(Item):
@@ -292,6 +295,55 @@ def describe(error: dict[str, Any]) -> str:
     return f"{error['msg'][0].lower()}{error['msg'][1:]} (got {_shown(value)})"
 
 
+class _Members(dict):
+    """A JSON object that was given some member names more than once (json keeps the last)."""
+
+    repeated: dict[str, int]
+
+
+NUL_MESSAGE = "contains a NUL character (\\u0000)"
+
+
+def json_problems(raw: str) -> list[Problem]:
+    """What a schema cannot see, located: names given twice in one JSON object (it sees only the last), and NUL
+    characters (checked here once, not per field: on a big bundle a per-field validator costs seconds)."""
+    found: list[_Members] = []
+
+    def json_object(pairs: list[tuple[str, Any]]) -> dict:
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        obj = _Members(obj)
+        obj.repeated = {name: n for name, n in Counter(name for name, _ in pairs).items() if n > 1}
+        found.append(obj)
+        return obj
+
+    try:
+        data = json.loads(raw, object_pairs_hook=json_object)
+    except (ValueError, RecursionError):
+        return []  # malformed: the schema's pass says how
+    if not found and "\\u0000" not in raw:  # JSON can hold a NUL only escaped
+        return []
+    problems = []
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    while stack:  # depth-first in file order, without recursion
+        loc, value = stack.pop()
+        if isinstance(value, dict):
+            for name, n in getattr(value, "repeated", {}).items():
+                times = "twice" if n == 2 else f"{n} times"
+                problems.append(Problem(location(loc), f'the field "{name}" appears {times}') if loc
+                                else Problem("", f'"{name}" appears {times}'))
+            children = list(value.items())
+        elif isinstance(value, list):
+            children = list(enumerate(value))
+        else:
+            continue
+        problems += [Problem(location((*loc, k)), NUL_MESSAGE) for k, v in children
+                     if isinstance(v, str) and "\x00" in v]
+        stack.extend(((*loc, k), v) for k, v in reversed(children) if isinstance(v, dict | list))
+    return problems
+
+
 def parse(raw: bytes | str) -> Bundle:
     """Parse and validate a bundle's shape. Raises BundleError listing every problem."""
     if isinstance(raw, bytes):
@@ -301,10 +353,10 @@ def parse(raw: bytes | str) -> Bundle:
             raise BundleError([Problem("", f"the file is not UTF-8 text (byte {exc.start})")]) from None
     if not raw.strip():
         raise BundleError([Problem("", "the file is empty: expected a JSON object")])
+    problems = json_problems(raw)
     try:
-        return Bundle.model_validate_json(raw)
+        bundle = Bundle.model_validate_json(raw)
     except ValidationError as exc:
-        problems = []
         for error in exc.errors(include_url=False):
             if error["type"] == "json_invalid" and "recursion limit" in error["msg"]:
                 # The parser stops at a fixed depth, so a hostile file cannot exhaust the stack.
@@ -315,7 +367,9 @@ def parse(raw: bytes | str) -> Bundle:
                 problems.append(Problem("", "expected a JSON object at the top level"))
             else:
                 problems.append(Problem(location(error["loc"]), describe(error)))
+    if problems:
         raise BundleError(problems) from None
+    return bundle
 
 
 # --- second pass: references and rules between fields -----------------------------------------------
@@ -560,246 +614,476 @@ class ImportReport:
         return sum(self.created.values()) + sum(self.updated.values())
 
 
-class Importer:
-    """Upserts a validated bundle by key. Importing the same bundle twice changes nothing."""
+# The item schema of each list, and what each list's references name: with the models, all that import and
+# export need to know. A schema field that is neither a reference nor a special case below is a model column.
+SCHEMAS: dict[str, type[Item]] = {
+    name: spec.annotation.__args__[0] for name, spec in Bundle.model_fields.items() if name != "format"
+}
+REFERENCED: dict[str, dict[str, str]] = defaultdict(dict)
+for _list, _attr, _target in REFERENCES:
+    REFERENCED[_list][_attr] = _target
+# Fields kept by other means than a column or a keyed reference: a prediction's tags are Tag rows by name.
+SPECIAL = {"predictions": {"tags"}}
+MODEL_OF = {name: model for name, model, _ in KEYED}
 
-    def __init__(self, bundle: Bundle):
+# Past this many values, one read of a whole table (filtered in memory) replaces a list of values in SQL:
+# the query count stays fixed, and no statement runs into the database's limit on parameters.
+MANY = 2_000
+BATCH = 2_000
+
+
+def columns_of(name: str) -> list[str]:
+    """The schema fields of a keyed list that copy as they are to its model's columns."""
+    return [f for f in SCHEMAS[name].model_fields
+            if f != "key" and f not in REFERENCED[name] and f not in SPECIAL.get(name, ())]
+
+
+def _relation(name: str, attr: str) -> models.Field:
+    return MODEL_OF[name]._meta.get_field(attr)
+
+
+def _matching(queryset, field: str, values, value_of) -> list:
+    """The rows of `queryset` whose `field` is one of `values`, in one query however many there are."""
+    values = set(values)
+    if not values:
+        return []
+    if len(values) > MANY:
+        return [row for row in queryset if value_of(row) in values]
+    return list(queryset.filter(**{f"{field}__in": values}))
+
+
+def _through(model: type[models.Model], attr: str) -> tuple[type[models.Model], str, str]:
+    """A many-to-many field's link table, with its column for the owner and its column for the target."""
+    relation = model._meta.get_field(attr)
+    through = relation.remote_field.through
+    return (through, through._meta.get_field(relation.m2m_field_name()).attname,
+            through._meta.get_field(relation.m2m_reverse_field_name()).attname)
+
+
+# Columns whose Python value the database driver cannot take as it is (on SQLite: dates and times).
+PREPARED = {"DateField", "DateTimeField", "TimeField", "DecimalField", "UUIDField", "JSONField"}
+
+
+def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Add rows (column attname -> value; missing columns take their default): multi-row INSERTs, or COPY.
+
+    bulk_create would do, but it spends about 35 µs per row building model instances and preparing each value,
+    most of a big import's time; values that passed the schema need preparing only for dates and times."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields}
+    prepared = [f for f in fields if f.get_internal_type() in PREPARED]
+    ops = connection.ops
+    table = ops.quote_name(model._meta.db_table)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+
+    def values_of(row: dict[str, Any]) -> list:
+        values = {**defaults, **row}
+        for f in prepared:
+            values[f.attname] = f.get_db_prep_save(values[f.attname], connection)
+        return [values[f.attname] for f in fields]
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # COPY is about four times as fast as INSERT there
+            started, sql = time.monotonic(), f"COPY {table} ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(values_of(row))
+            if connection.queries_logged:  # past Django's cursor wrapper: count it as the query it is
+                connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+            return
+        per_statement = max(1, min(BATCH, (connection.features.max_query_params or 999) // len(fields)))
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start:start + per_statement]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(batch)),
+                           [value for row in batch for value in values_of(row)])
+
+
+class Importer:
+    """Upserts a validated bundle by key. Importing the same bundle twice changes nothing.
+
+    Forecasts and history are append-only: new ones are added, stored ones are never changed. Every forecast
+    an import adds is recorded as imported, by `user` (None: unknown, e.g. a command run without --as), at the
+    moment of the import, whatever the bundle says. The number of queries per list does not grow with its
+    length (bulk writes in batches aside).
+    """
+
+    def __init__(self, bundle: Bundle, user=None, *, restore: bool = False):
         self.bundle = bundle
+        self.user = user
+        # A restore (the command line only: whoever runs it could write the database directly anyway) keeps the
+        # provenance the bundle states; any other import records itself on every forecast it adds.
+        self.restore = restore
+        self.now = timezone.now()
         self.report = ImportReport()
-        self.objects: dict[type[models.Model], dict[str, models.Model]] = {}
-        self.users: dict[str, Any] = {}
+        self.problems: list[Problem] = []
+        self.pks: dict[str, dict[str, int]] = {}  # list name -> key -> pk, for every key the bundle names
+        self.prior: dict[str, tuple[str, date | None]] = {}  # stored predictions' (status, resolved_on)
+        self.created: dict[str, set[str]] = defaultdict(set)
+        self.users: dict[str, int] = {}
 
     def run(self) -> ImportReport:
         with transaction.atomic():
-            b = self.bundle
-            self._upsert_all("people", Person, b.people, lambda p: {
-                "name": p.name, "affiliation": p.affiliation, "url": p.url})
-            self._upsert_all("companies", Company, b.companies, lambda c: {
-                "name": c.name, "ticker": c.ticker, "url": c.url})
-            self._load_refs(Person, [s.author for s in b.sources])
-            self._upsert_all("sources", Source, b.sources, lambda s: {
-                "kind": s.kind, "title": s.title, "publisher": s.publisher, "author": self._ref(Person, s.author),
-                "published_on": s.published_on, "url": s.url, "duration_seconds": s.duration_seconds})
-            self._load_refs(Source, [q.source for q in b.quotes])
-            self._load_refs(Person, [q.speaker for q in b.quotes])
-            self._upsert_all("quotes", Quote, b.quotes, lambda q: {
-                "source": self._ref(Source, q.source), "speaker": self._ref(Person, q.speaker),
-                "text": q.text, "timestamp_seconds": q.timestamp_seconds})
-            self._load_refs(Company, [k for t in b.theses for k in t.companies] +
-                            [k for p in b.predictions for k in p.companies])
-            self._load_refs(Quote, [k for t in b.theses for k in t.quotes] +
-                            [k for p in b.predictions for k in p.quotes])
-            self._upsert_all("theses", Thesis, b.theses, lambda t: {
-                "title": t.title, "stance": t.stance, "status": t.status, "rationale": t.rationale,
-                "opened_on": t.opened_on}, m2m=lambda t: {
-                "companies": (Company, t.companies), "quotes": (Quote, t.quotes)})
-            self._import_predictions()
-            self._load_refs(Thesis, [k for s in b.signals for k in s.theses])
-            self._load_refs(Prediction, [k for s in b.signals for k in s.predictions])
-            self._upsert_all("signals", Signal, b.signals, lambda s: {
-                "title": s.title, "occurred_on": s.occurred_on, "url": s.url, "summary": s.summary,
-                "direction": s.direction}, m2m=lambda s: {
-                "theses": (Thesis, s.theses), "predictions": (Prediction, s.predictions)})
+            self._load_references()
+            for name, model, _ in KEYED:
+                self._import_keyed(name, model)
             self._import_forecasts()
             self._import_history()
+            if self.problems:
+                raise BundleError(self.problems)
             if self.report.changed:
                 invalidate_scoreboard()
         return self.report
 
-    # helpers
+    def _load_references(self) -> None:
+        """key -> pk for the stored objects the bundle refers to but does not carry (one query per list)."""
+        named: dict[str, set[str]] = defaultdict(set)
+        for name, attr, target in REFERENCES:
+            for item in getattr(self.bundle, name):
+                value = getattr(item, attr)
+                named[target].update(v for v in (value if isinstance(value, list) else [value]) if v is not None)
+        for name, model, _ in KEYED:
+            wanted = named[name] - {item.key for item in getattr(self.bundle, name)}
+            rows = _matching(model.objects.order_by().values_list("key", "pk"), "key", wanted, itemgetter(0))
+            self.pks[name] = dict(rows)
 
-    def _load_refs(self, model, keys) -> None:
-        cache = self.objects.setdefault(model, {})
-        missing = {k for k in keys if k and k not in cache}
-        if missing:
-            cache.update({o.key: o for o in model.objects.filter(key__in=missing)})
+    def _import_keyed(self, name: str, model: type[models.Model]) -> None:
+        items = getattr(self.bundle, name)
+        if not items:
+            return
+        refs = REFERENCED[name]
+        singles = {a: _relation(name, a).attname for a in refs if not _relation(name, a).many_to_many}
+        multiples = [a for a in refs if _relation(name, a).many_to_many]
+        plain = columns_of(name)
+        columns = plain + list(singles.values())
+        stored = model.objects.order_by()  # no default ordering: it can join another table
+        stored = stored.select_for_update() if model is Prediction else stored
+        existing = {row[1]: (row[0], dict(zip(columns, row[2:], strict=True))) for row in _matching(
+            stored.values_list("pk", "key", *columns), "key", [i.key for i in items], itemgetter(1))}
+        if model is Prediction:
+            self.prior = {key: (row["status"], row["resolved_on"]) for key, (_, row) in existing.items()}
 
-    def _ref(self, model, key):
-        return self.objects[model][key] if key else None
-
-    def _upsert_all(self, name, model, items, fields_of, m2m=None) -> None:
-        existing = {o.key: o for o in model.objects.filter(key__in=[i.key for i in items])}
-        cache = self.objects.setdefault(model, {})
+        new, changed_rows, updates = [], set(), defaultdict(list)
         for item in items:
-            values = fields_of(item)
-            obj = existing.get(item.key)
-            if obj is None:
-                obj = model.objects.create(key=item.key, **values)
-                self.report.created[name] += 1
-                changed = True
-            else:
-                diff = [f for f, v in values.items() if getattr(obj, f) != v]
-                for f in diff:
-                    setattr(obj, f, values[f])
-                if diff:
-                    obj.save(update_fields=diff)
-                changed = bool(diff)
-            if m2m:
-                for attr, (target, keys) in m2m(item).items():
-                    self._load_refs(target, keys)
-                    manager = getattr(obj, attr)
-                    wanted = {self.objects[target][k].pk for k in keys}
-                    if set(manager.values_list("pk", flat=True)) != wanted:
-                        manager.set(wanted)
-                        changed = True
-            if item.key in existing:
-                (self.report.updated if changed else self.report.unchanged)[name] += 1
-            cache[item.key] = obj
+            values = {f: getattr(item, f) for f in plain}
+            values.update({attname: self._pk(refs[a], getattr(item, a)) for a, attname in singles.items()})
+            if item.key not in existing:
+                new.append({"key": item.key, **values})
+                continue
+            pk, row = existing[item.key]
+            diff = tuple(f for f in columns if row[f] != values[f])
+            if diff:
+                obj = model(pk=pk, **{f: values[f] for f in diff})
+                obj.version = models.F("version") + 1  # an edit form opened before the import is now stale
+                updates[(*diff, "version")].append(obj)
+                changed_rows.add(pk)
+        _insert(model, new)
+        for fields_changed, objs in updates.items():  # only the columns that changed, grouped by which
+            model.objects.bulk_update(objs, fields_changed, batch_size=BATCH)
+        pks = self.pks[name]
+        pks.update({key: pk for key, (pk, _) in existing.items()})
+        self.created[name] = {row["key"] for row in new}
+        pks.update(_matching(model.objects.order_by().values_list("key", "pk"), "key", self.created[name],
+                             itemgetter(0)))
 
-    def _import_predictions(self) -> None:
-        b = self.bundle
-        self._load_refs(Person, [p.speaker for p in b.predictions])
-        self._load_refs(Source, [p.source for p in b.predictions])
-        self._load_refs(Thesis, [k for p in b.predictions for k in p.theses])
-        tag_names = {t for p in b.predictions for t in p.tags}
-        tags = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
-        for name in sorted(tag_names - set(tags)):
-            tags[name] = Tag.objects.create(name=name)
-        existing_status = dict(
-            Prediction.objects.filter(key__in=[p.key for p in b.predictions]).values_list("key", "status")
-        )
-        with_history = {h.prediction for h in b.history}
-        self._upsert_all("predictions", Prediction, b.predictions, lambda p: {
-            "statement": p.statement, "speaker": self._ref(Person, p.speaker),
-            "source": self._ref(Source, p.source), "made_on": p.made_on, "resolve_by": p.resolve_by,
-            "criteria": p.criteria, "stated_probability": p.stated_probability, "status": p.status,
-            "resolved_on": p.resolved_on, "resolution_note": p.resolution_note,
-            "resolution_url": p.resolution_url}, m2m=lambda p: {
-            "quotes": (Quote, p.quotes), "theses": (Thesis, p.theses), "companies": (Company, p.companies)})
-        for p in b.predictions:
-            obj = self.objects[Prediction][p.key]
-            wanted_tags = {tags[t].pk for t in p.tags}
-            if set(obj.tags.values_list("pk", flat=True)) != wanted_tags:
-                obj.tags.set(wanted_tags)
-            old = existing_status.get(p.key)
-            if old is not None and old != p.status:
-                Prediction.objects.filter(pk=obj.pk).update(version=models.F("version") + 1)
-                if p.key not in with_history:
-                    # A status changed by an import is still a change of status: keep it in the history.
-                    ResolutionEvent.objects.create(
-                        prediction=obj, from_status=old, to_status=p.status, resolved_on=p.resolved_on,
-                        note=p.resolution_note or "Changed by a bundle import.", evidence_url=p.resolution_url,
-                    )
+        for attr in multiples:
+            wanted = {pks[i.key]: {self.pks[refs[attr]][k] for k in getattr(i, attr)} for i in items}
+            changed_rows |= self._set_links(model, attr, wanted)
+        if name == "predictions":
+            changed_rows |= self._set_tags(items)
+        relinked = sorted(changed_rows - {obj.pk for objs in updates.values() for obj in objs})
+        for start in range(0, len(relinked), BATCH):
+            model.objects.filter(pk__in=relinked[start:start + BATCH]).update(version=models.F("version") + 1)
 
-    def _user(self, username: str):
-        if username not in self.users:
-            user_model = get_user_model()
-            user = user_model.objects.filter(username=username).first()
-            if user is None:
-                # Named by a bundle only: an account that cannot log in until an admin sets a password.
-                user = user_model(username=username)
-                user.set_unusable_password()
-                user.save()
-                self.report.created["users"] += 1
-            self.users[username] = user
-        return self.users[username]
+        self.report.created[name] += len(new)
+        for pk, _ in existing.values():
+            (self.report.updated if pk in changed_rows else self.report.unchanged)[name] += 1
+
+    def _pk(self, target: str, key: str | None) -> int | None:
+        return None if key is None else self.pks[target][key]
+
+    def _set_links(self, model, attr: str, wanted: dict[int, set[int]]) -> set[int]:
+        """Make each object's links exactly `wanted` (owner pk -> target pks); the owners whose links changed."""
+        through, owner, target = _through(model, attr)
+        stored: dict[int, set[int]] = defaultdict(set)
+        link_ids: dict[tuple[int, int], int] = {}
+        rows = through.objects.values_list("pk", owner, target)
+        for pk, a, b in _matching(rows, owner, wanted, itemgetter(1)):
+            stored[a].add(b)
+            link_ids[(a, b)] = pk
+        changed = {a for a, targets in wanted.items() if stored.get(a, set()) != targets}
+        stale = [link_ids[(a, b)] for a in changed for b in stored.get(a, set()) - wanted[a]]
+        for start in range(0, len(stale), BATCH):
+            through.objects.filter(pk__in=stale[start:start + BATCH]).delete()
+        _insert(through, [{owner: a, target: b} for a in changed for b in sorted(wanted[a] - stored.get(a, set()))])
+        return changed
+
+    def _set_tags(self, items: list[PredictionIn]) -> set[int]:
+        names = {t for p in items for t in p.tags}
+        tags = dict(_matching(Tag.objects.order_by().values_list("name", "pk"), "name", names, itemgetter(0)))
+        missing = [Tag(name=n) for n in sorted(names - set(tags))]
+        Tag.objects.bulk_create(missing, batch_size=BATCH)
+        tags.update({t.name: t.pk for t in missing})
+        pks = self.pks["predictions"]
+        return self._set_links(Prediction, "tags", {pks[p.key]: {tags[t] for t in p.tags} for p in items})
+
+    def _user_pks(self, usernames: set[str]) -> dict[str, int]:
+        """The accounts a bundle names; one it names for the first time cannot log in until an admin sets a
+        password."""
+        user_model = get_user_model()
+        wanted = usernames - set(self.users)
+        found = dict(_matching(user_model.objects.values_list("username", "pk"), "username", wanted,
+                               itemgetter(0)))
+        missing = [user_model(username=n) for n in sorted(wanted - set(found))]
+        for user in missing:
+            user.set_unusable_password()
+        user_model.objects.bulk_create(missing, batch_size=BATCH)
+        self.report.created["users"] += len(missing)
+        self.users.update(found)
+        self.users.update({u.username: u.pk for u in missing})
+        return self.users
 
     def _import_forecasts(self) -> None:
         forecasts = self.bundle.forecasts
-        self._load_refs(Prediction, [f.prediction for f in forecasts])
-        existing = {
-            (f.user.username, f.prediction.key, f.made_at): f
-            for f in Forecast.objects.filter(prediction__key__in={f.prediction for f in forecasts})
-            .select_related("user", "prediction")
-        }
-        for f in forecasts:
-            obj = existing.get((f.user, f.prediction, f.made_at))
-            if obj is None:
-                Forecast.objects.create(user=self._user(f.user), prediction=self._ref(Prediction, f.prediction),
-                                        probability=f.probability, made_at=f.made_at, note=f.note)
-                self.report.created["forecasts"] += 1
-            elif (obj.probability, obj.note) != (f.probability, f.note):
-                obj.probability, obj.note = f.probability, f.note
-                obj.save(update_fields=["probability", "note"])
-                self.report.updated["forecasts"] += 1
+        if not forecasts:
+            return
+        users = self._user_pks({f.user for f in forecasts} | (
+            {f.imported_by for f in forecasts if f.imported_by} if self.restore else set()))
+        predictions = self.pks["predictions"]
+        rows = Forecast.objects.order_by().values_list("prediction_id", "user_id", "made_at", "probability", "note")
+        stored = {(p, u, at): (probability, note) for p, u, at, probability, note in
+                  _matching(rows, "prediction_id", {predictions[f.prediction] for f in forecasts}, itemgetter(0))}
+        new = []
+        for i, f in enumerate(forecasts):
+            moment = (predictions[f.prediction], users[f.user], f.made_at)
+            if moment not in stored:
+                if self.restore:
+                    provenance = {"imported_at": f.imported_at, "imported_by_id": users.get(f.imported_by)}
+                else:
+                    provenance = {"imported_at": self.now,
+                                  "imported_by_id": self.user.pk if self.user is not None else None}
+                new.append({"prediction_id": moment[0], "user_id": moment[1], "made_at": f.made_at,
+                            "probability": f.probability, "note": f.note, **provenance})
+            elif stored[moment] != (f.probability, f.note):
+                self.problems.append(Problem(
+                    f"forecasts[{i}]", f"differs from the forecast already stored for {f.user!r} on "
+                    f"{f.prediction!r} at {f.made_at.isoformat()}; forecasts are append-only and cannot be changed"))
             else:
                 self.report.unchanged["forecasts"] += 1
+        _insert(Forecast, new)
+        self.report.created["forecasts"] += len(new)
 
     def _import_history(self) -> None:
-        history = self.bundle.history
-        self._load_refs(Prediction, [h.prediction for h in history])
-        existing = {
-            (e.prediction.key, e.at): e
-            for e in ResolutionEvent.objects.filter(prediction__key__in={h.prediction for h in history})
-            .select_related("prediction", "actor")
-        }
-        problems = []
-        for i, h in enumerate(history):
-            values = {"action": h.action, "from_status": h.from_status, "to_status": h.to_status,
-                      "resolved_on": h.resolved_on, "note": h.note, "evidence_url": h.evidence_url}
-            event = existing.get((h.prediction, h.at))
+        """Add the bundle's new history rows where they follow from the stored state, and a row of the import's
+        own for a change of status that no new row explains (so an undo always restores a real state)."""
+        bundle_predictions = {p.key: (i, p) for i, p in enumerate(self.bundle.predictions)}
+        status_changes = {key for key, (_, p) in bundle_predictions.items()
+                          if p.status != self.prior.get(key, ("open", None))[0]}
+        keys = {h.prediction for h in self.bundle.history} | status_changes
+        if not keys:
+            return
+        pks = {key: self.pks["predictions"][key] for key in keys}
+        stored: dict[int, list[ResolutionEvent]] = defaultdict(list)
+        for event in _matching(ResolutionEvent.objects.order_by("at", "id"), "prediction_id", pks.values(),
+                               attrgetter("prediction_id")):
+            stored[event.prediction_id].append(event)
+        others = keys - set(bundle_predictions)  # named by history rows only: their state stays as stored
+        states = dict(self.prior)
+        for key, status, resolved_on in _matching(Prediction.objects.values_list("key", "status", "resolved_on"),
+                                                  "key", others, itemgetter(0)):
+            states[key] = (status, resolved_on)
+
+        new_rows: dict[str, list[tuple[int, HistoryIn]]] = defaultdict(list)
+        by_moment = {(e.prediction_id, e.at): e for events in stored.values() for e in events}
+        for i, h in enumerate(self.bundle.history):
+            event = by_moment.get((pks[h.prediction], h.at))
             if event is None:
-                ResolutionEvent.objects.create(prediction=self._ref(Prediction, h.prediction), at=h.at,
-                                               actor=self._user(h.actor) if h.actor else None, **values)
-                self.report.created["history"] += 1
-            elif any(getattr(event, k) != v for k, v in values.items()):
-                problems.append(Problem(f"history[{i}]", "differs from the entry already stored for that moment; "
-                                        "history is append-only and cannot be changed"))
+                new_rows[h.prediction].append((i, h))
+            elif any(getattr(event, k) != getattr(h, k) for k in HISTORY_COLUMNS):
+                self.problems.append(Problem(f"history[{i}]", "differs from the entry already stored for that "
+                                                              "moment; history is append-only and cannot be changed"))
             else:
                 self.report.unchanged["history"] += 1
-        if problems:
-            raise BundleError(problems)
+
+        actors = self._user_pks({h.actor for rows in new_rows.values() for _, h in rows if h.actor})
+        events = []
+        for key in sorted(keys):
+            start = states.get(key, ("open", None))[0] if key not in self.created["predictions"] else "open"
+            index, p = bundle_predictions.get(key, (None, None))
+            goal = p.status if p is not None else start
+            history = stored[pks[key]]
+            rows = sorted(new_rows[key], key=lambda row: row[1].at)
+            if rows:
+                if self._follows(key, start, goal, history, rows):
+                    events += [{"prediction_id": pks[key], "at": h.at,
+                                "actor_id": actors[h.actor] if h.actor else None,
+                                **{k: getattr(h, k) for k in HISTORY_COLUMNS}} for _, h in rows]
+            elif start != goal:
+                event = self._status_change(key, index, p, start, history)
+                if event is not None:
+                    events.append(event)
+        _insert(ResolutionEvent, events)
+        self.report.created["history"] += len(events)
+
+    def _follows(self, key: str, status: str, goal: str, history: list[ResolutionEvent], rows) -> bool:
+        """Whether the new rows, in time order, replay from the stored state to the bundle's; else a problem."""
+        in_force = replay(history)
+        latest = history[-1].at if history else None
+        for i, h in rows:
+            problem = None
+            if latest is not None and h.at <= latest:
+                problem = (f"history[{i}].at", f"{h.at.isoformat()} is not after the latest stored entry for {key!r} "
+                                               f"({latest.isoformat()}); history can only be added to")
+            elif h.from_status != status:
+                problem = (f"history[{i}].from_status", f"{h.from_status!r} does not follow: {key!r} is "
+                                                        f"{status!r} at that point")
+            elif h.action == ResolutionEvent.Action.RESOLVE and h.to_status == Prediction.Status.OPEN:
+                problem = (f"history[{i}].to_status", "a resolution makes a prediction true, false or ambiguous; "
+                                                      "reopening is an undo")
+            elif h.action == ResolutionEvent.Action.UNDO:
+                if status == Prediction.Status.OPEN:
+                    problem = (f"history[{i}].action", f"nothing to undo: {key!r} is open at that point")
+                else:
+                    in_force = in_force[:-1]
+                    restored = state_of(in_force[-1] if in_force else None).status
+                    if h.to_status != restored:
+                        problem = (f"history[{i}].to_status", f"an undo at that point restores {restored!r}, "
+                                                              f"not {h.to_status!r}")
+            else:
+                in_force = [*in_force, h]
+            if problem:
+                self.problems.append(Problem(*problem))
+                return False
+            status = h.to_status
+        if status != goal:
+            self.problems.append(Problem(f"history[{rows[-1][0]}]", f"leaves {key!r} {status!r}, but the bundle "
+                                                                    f"gives its status as {goal!r}"))
+            return False
+        return True
+
+    def _status_change(self, key, index, p: PredictionIn, start: str, history) -> dict[str, Any] | None:
+        """The import's own history row for a status the bundle changes without saying how."""
+        latest = history[-1].at if history else None
+        at = max(self.now, latest + timedelta(microseconds=1)) if latest else self.now
+        actor = self.user.pk if self.user is not None else None
+        if p.status != Prediction.Status.OPEN:
+            note = "Imported as resolved" if key in self.created["predictions"] else (
+                p.resolution_note or "Changed by a bundle import.")
+            return {"prediction_id": self.pks["predictions"][key], "action": ResolutionEvent.Action.RESOLVE,
+                    "actor_id": actor, "at": at, "from_status": start, "to_status": p.status,
+                    "resolved_on": p.resolved_on, "note": note, "evidence_url": p.resolution_url}
+        in_force = replay(history)
+        if len(in_force) > 1:  # an undo would restore the resolution before, not reopen
+            self.problems.append(Problem(
+                f"predictions[{index}].status", f"reopening {key!r} needs the history rows that lead there: an undo "
+                f"now would restore {in_force[-2].to_status!r}"))
+            return None
+        return {"prediction_id": self.pks["predictions"][key], "action": ResolutionEvent.Action.UNDO,
+                "actor_id": actor, "at": at, "from_status": start, "to_status": Prediction.Status.OPEN,
+                "note": "Reopened by a bundle import."}
 
 
-def import_bundle(raw: bytes | str, *, dry_run: bool = False) -> ImportReport:
-    """Validate and import a bundle in one transaction. Raises BundleError and writes nothing on a problem."""
+HISTORY_COLUMNS = ("action", "from_status", "to_status", "resolved_on", "note", "evidence_url")
+
+
+def import_bundle(raw: bytes | str, *, dry_run: bool = False, user=None, restore: bool = False) -> ImportReport:
+    """Validate and import a bundle in one transaction. Raises BundleError and writes nothing on a problem.
+    `user` is who imports it (recorded on every forecast added)."""
     bundle = validate(raw)
     if dry_run:
         with transaction.atomic():
-            report = Importer(bundle).run()
+            report = Importer(bundle, user, restore=restore).run()
             transaction.set_rollback(True)
         return report
-    return Importer(bundle).run()
+    return Importer(bundle, user, restore=restore).run()
 
 
 # --- export ------------------------------------------------------------------------------------------
 
-def _keys(manager) -> list[str]:
-    return sorted(o.key for o in manager.all())
+@dataclass
+class Export:
+    text: str
+    # Stored objects a bundle cannot hold as they are (written around the forms: the admin, a shell). They are
+    # in the file all the same; an import of it will name them until they are corrected.
+    problems: list[Problem]
+
+
+def _dumped(schema: type[Item], values: dict[str, Any], what: str, problems: list[Problem]) -> dict[str, Any]:
+    nul = [name for name, value in values.items()
+           if any(isinstance(text, str) and "\x00" in text for text in (value if isinstance(value, list) else [value]))]
+    try:
+        if nul:
+            problems.append(Problem(what, "; ".join(f"{name}: {NUL_MESSAGE}" for name in nul)))
+            return schema.model_construct(**values).model_dump(mode="json", warnings=False)
+        return schema.model_validate(values).model_dump(mode="json")
+    except ValidationError as exc:
+        reasons = "; ".join(f"{location(e['loc'])}: {describe(e)}" for e in exc.errors(include_url=False))
+        problems.append(Problem(what, reasons))
+        return schema.model_construct(**values).model_dump(mode="json", warnings=False)
+
+
+def _links(model, attr: str) -> dict[int, list[int]]:
+    through, owner, target = _through(model, attr)
+    links: dict[int, list[int]] = defaultdict(list)
+    for a, b in through.objects.values_list(owner, target):
+        links[a].append(b)
+    return links
+
+
+def export() -> Export:
+    """The whole database as a bundle, ordered so that the same data always gives the same bytes. Never
+    refuses: what a bundle cannot hold is written as stored and named in `problems`."""
+    problems: list[Problem] = []
+    data: dict[str, Any] = {"format": FORMAT}
+    keys: dict[str, dict[int, str]] = {}  # list name -> pk -> key
+    tag_names = dict(Tag.objects.values_list("pk", "name"))
+    for name, model, noun in KEYED:
+        schema, refs = SCHEMAS[name], REFERENCED[name]
+        singles = [a for a in refs if not _relation(name, a).many_to_many]
+        links = {a: _links(model, a) for a in refs if _relation(name, a).many_to_many}
+        if name == "predictions":
+            links["tags"] = _links(model, "tags")
+        rows = list(model.objects.order_by("key").values(
+            "pk", "key", *columns_of(name), *(_relation(name, a).attname for a in singles)))
+        keys[name] = {row["pk"]: row["key"] for row in rows}
+        items = []
+        for row in rows:
+            values = {"key": row["key"], **{f: row[f] for f in columns_of(name)}}
+            values.update({a: keys[refs[a]].get(row[_relation(name, a).attname]) for a in singles})
+            values.update({a: sorted(keys[refs[a]][pk] for pk in links[a].get(row["pk"], [])) for a in refs
+                           if a not in singles})
+            if name == "predictions":
+                values["tags"] = sorted(tag_names[pk] for pk in links["tags"].get(row["pk"], []))
+            ordered = {f: values[f] for f in schema.model_fields}
+            items.append(_dumped(schema, ordered, f"{noun} {row['key']!r}", problems))
+        data[name] = items
+
+    usernames = dict(get_user_model().objects.values_list("pk", "username"))
+    predictions = keys["predictions"]
+    forecasts = []
+    for f in Forecast.objects.order_by("prediction__key", "user__username", "made_at").values(
+            "prediction_id", "user_id", "probability", "made_at", "note", "imported_at", "imported_by_id"):
+        values = {"user": usernames[f["user_id"]], "prediction": predictions[f["prediction_id"]],
+                  "probability": f["probability"], "made_at": f["made_at"], "note": f["note"],
+                  "imported_at": f["imported_at"], "imported_by": usernames.get(f["imported_by_id"])}
+        what = f"forecast by {values['user']!r} on {values['prediction']!r} at {f['made_at'].isoformat()}"
+        item = _dumped(ForecastIn, values, what, problems)
+        # A forecast entered in the app says nothing of where it came from.
+        forecasts.append({k: v for k, v in item.items() if v is not None or k not in ("imported_at", "imported_by")})
+    data["forecasts"] = forecasts
+    history = []
+    for e in ResolutionEvent.objects.order_by("prediction__key", "at", "id").values(
+            "prediction_id", "actor_id", "at", *HISTORY_COLUMNS):
+        values = {"prediction": predictions[e["prediction_id"]], "action": e["action"],
+                  "actor": usernames.get(e["actor_id"]), "at": e["at"],
+                  **{k: e[k] for k in HISTORY_COLUMNS if k != "action"}}
+        what = f"history of {values['prediction']!r} at {e['at'].isoformat()}"
+        history.append(_dumped(HistoryIn, {f: values[f] for f in HistoryIn.model_fields}, what, problems))
+    data["history"] = history
+    return Export(json.dumps(data, indent=2, ensure_ascii=False) + "\n", problems)
 
 
 def export_bundle() -> str:
-    """The whole database as a bundle, ordered so that the same data always gives the same bytes."""
-    key = lambda o: o.key if o else None  # noqa: E731
-    bundle = Bundle(
-        format=FORMAT,
-        people=[PersonIn(key=p.key, name=p.name, affiliation=p.affiliation, url=p.url)
-                for p in Person.objects.order_by("key")],
-        companies=[CompanyIn(key=c.key, name=c.name, ticker=c.ticker, url=c.url)
-                   for c in Company.objects.order_by("key")],
-        sources=[SourceIn(key=s.key, kind=s.kind, title=s.title, publisher=s.publisher, author=key(s.author),
-                          published_on=s.published_on, url=s.url, duration_seconds=s.duration_seconds)
-                 for s in Source.objects.select_related("author").order_by("key")],
-        quotes=[QuoteIn(key=q.key, source=q.source.key, speaker=key(q.speaker), text=q.text,
-                        timestamp_seconds=q.timestamp_seconds)
-                for q in Quote.objects.select_related("source", "speaker").order_by("key")],
-        theses=[ThesisIn(key=t.key, title=t.title, stance=t.stance, status=t.status, rationale=t.rationale,
-                         opened_on=t.opened_on, companies=_keys(t.companies), quotes=_keys(t.quotes))
-                for t in Thesis.objects.prefetch_related("companies", "quotes").order_by("key")],
-        predictions=[
-            PredictionIn(
-                key=p.key, statement=p.statement, speaker=key(p.speaker), source=key(p.source),
-                made_on=p.made_on, resolve_by=p.resolve_by, criteria=p.criteria,
-                stated_probability=p.stated_probability, status=p.status, resolved_on=p.resolved_on,
-                resolution_note=p.resolution_note, resolution_url=p.resolution_url, quotes=_keys(p.quotes),
-                theses=_keys(p.theses), companies=_keys(p.companies), tags=sorted(t.name for t in p.tags.all()),
-            )
-            for p in Prediction.objects.select_related("speaker", "source")
-            .prefetch_related("quotes", "theses", "companies", "tags").order_by("key")
-        ],
-        signals=[SignalIn(key=s.key, title=s.title, occurred_on=s.occurred_on, url=s.url, summary=s.summary,
-                          direction=s.direction, theses=_keys(s.theses), predictions=_keys(s.predictions))
-                 for s in Signal.objects.prefetch_related("theses", "predictions").order_by("key")],
-        forecasts=[ForecastIn(user=f.user.username, prediction=f.prediction.key, probability=f.probability,
-                              made_at=f.made_at, note=f.note)
-                   for f in Forecast.objects.select_related("user", "prediction")
-                   .order_by("prediction__key", "user__username", "made_at")],
-        history=[HistoryIn(prediction=e.prediction.key, action=e.action,
-                           actor=e.actor.username if e.actor else None, at=e.at, from_status=e.from_status,
-                           to_status=e.to_status, resolved_on=e.resolved_on, note=e.note,
-                           evidence_url=e.evidence_url)
-                 for e in ResolutionEvent.objects.select_related("prediction", "actor")
-                 .order_by("prediction__key", "at", "id")],
-    )
-    data = bundle.model_dump(mode="json")
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return export().text

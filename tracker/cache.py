@@ -36,7 +36,7 @@ def _bump() -> None:
         cache.set(GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
 
 
-def cached_scoreboard(user=None, today: date | None = None) -> dict[str, Any]:
+def cached_scoreboard(user=None, today: date | None = None, live_only: bool = False) -> dict[str, Any]:
     """The scoreboard as `compute_scoreboard` gives it, from the shared cache when nothing has changed.
 
     One cache read fetches both the current generation and the entry, which remembers the generation it
@@ -44,13 +44,13 @@ def cached_scoreboard(user=None, today: date | None = None) -> dict[str, Any]:
     """
     today = today or timezone.localdate()
     user_id = user.pk if user is not None and user.is_authenticated else 0
-    key = f"scoreboard:{today.isoformat()}:{user_id}"
+    key = f"scoreboard:{today.isoformat()}:{user_id}{':live' if live_only else ''}"
     found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY, 0)
     entry = found.get(key)
     if entry is not None and entry["generation"] == generation:
         return entry["board"]
-    board = compute_scoreboard(today=today, user=user if user_id else None)
+    board = compute_scoreboard(today=today, user=user if user_id else None, live_only=live_only)
     cache.set(key, {"generation": generation, "board": board}, timeout=TIMEOUT)
     return board
 

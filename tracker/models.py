@@ -357,6 +357,15 @@ class Prediction(Keyed):
         return self.is_open and self.resolve_by < (today or timezone.localdate())
 
 
+class ForecastQuerySet(models.QuerySet):
+    def live(self) -> ForecastQuerySet:
+        """Entered in the app, not brought in by an import."""
+        return self.filter(imported_at__isnull=True)
+
+    def imported(self) -> ForecastQuerySet:
+        return self.filter(imported_at__isnull=False)
+
+
 class Forecast(models.Model):
     """One user's probability that a prediction comes true. Every forecast is kept; the latest counts."""
 
@@ -365,6 +374,13 @@ class Forecast(models.Model):
     probability = models.FloatField()
     made_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(max_length=NOTE_LENGTH, blank=True)
+    # Provenance: null for a forecast entered in the app; an import records when, and by whom (null: a
+    # command run without --as). A bundle's own claim is never trusted, so made_at alone proves nothing.
+    imported_at = models.DateTimeField(null=True, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    objects = ForecastQuerySet.as_manager()
 
     class Meta:
         ordering = ["-made_at", "-id"]
@@ -372,7 +388,7 @@ class Forecast(models.Model):
             # Certainty is not a forecast: 0 and 1 would make the log score infinite.
             models.CheckConstraint(condition=Q(probability__gt=0, probability__lt=1),
                                    name="forecast_probability_open_interval"),
-            # A bundle upserts forecasts by this triple.
+            # A bundle names forecasts by this triple (and may only add to them).
             models.UniqueConstraint(fields=["user", "prediction", "made_at"],
                                     name="forecast_unique_per_moment"),
             at_most("note", NOTE_LENGTH, name="forecast_note_length"),
@@ -385,6 +401,10 @@ class Forecast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.probability:.0%} on prediction {self.prediction_id}"
+
+    @property
+    def is_imported(self) -> bool:
+        return self.imported_at is not None
 
 
 def attach_forecast_views(predictions: Iterable[Prediction], user) -> None:

@@ -55,6 +55,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis
@@ -84,6 +85,9 @@ COLUMNS = {
     "my_calibration": ["lower", "upper", "count", "mean_probability", "observed_frequency"],
     "by_month": ["month", "resolved", "accuracy", "brier"],
 }
+# Single figures beside the tables: whether only live forecasts were counted, and how many counted ones were
+# imported.
+FIGURES = ["live_only", "imported_forecasts"]
 
 
 # --- pure functions ------------------------------------------------------------------------------------
@@ -205,7 +209,8 @@ WITH outcomes AS MATERIALIZED (
     FROM {prediction} x WHERE x.status IN ('true', 'false')
 ),
 counted AS (
-    SELECT f.user_id, f.prediction_id, f.probability AS p, x.o, x.n, x.resolved_on
+    SELECT f.user_id, f.prediction_id, f.probability AS p, x.o, x.n, x.resolved_on,
+           CASE WHEN f.imported_at IS NULL THEN 0 ELSE 1 END AS imported
     FROM outcomes x JOIN {forecast} f ON f.prediction_id = x.id
     WHERE f.made_at < x.resolved_on AND NOT EXISTS (
         SELECT 1 FROM {forecast} later
@@ -214,25 +219,26 @@ counted AS (
     )
 ),
 scored AS MATERIALIZED (
-    SELECT user_id, resolved_on, p, o, {bin} AS bin,
+    SELECT user_id, resolved_on, p, o, imported, {bin} AS bin,
            (NTH_VALUE(p, CAST((n + 1) / 2 AS INTEGER)) OVER w + NTH_VALUE(p, CAST((n + 2) / 2 AS INTEGER)) OVER w)
            / 2 AS m
     FROM counted
     WINDOW w AS (PARTITION BY prediction_id ORDER BY p ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
 SELECT 'user_bin', g.user_id, u.username, g.bin, CAST(NULL AS DATE),
-       g.n, g.sum_p, g.sum_o, g.sum_sq, g.sum_log, g.sum_rel
+       g.n, g.sum_p, g.sum_o, g.sum_sq, g.sum_log, g.sum_rel, g.imported
 FROM (
     SELECT user_id, bin, COUNT(*) AS n, SUM(p) AS sum_p, SUM(o) AS sum_o, SUM((p - o) * (p - o)) AS sum_sq,
            SUM(LN(CASE WHEN o = 1 THEN p ELSE 1 - p END)) AS sum_log,
-           SUM((p - o) * (p - o) - (m - o) * (m - o)) AS sum_rel
+           SUM((p - o) * (p - o) - (m - o) * (m - o)) AS sum_rel, SUM(imported) AS imported
     FROM scored GROUP BY user_id, bin
 ) g JOIN {user} u ON u.id = g.user_id
 UNION ALL
-SELECT 'forecasts_on', NULL, NULL, NULL, resolved_on, COUNT(*), NULL, NULL, SUM((p - o) * (p - o)), NULL, NULL
+SELECT 'forecasts_on', NULL, NULL, NULL, resolved_on, COUNT(*), NULL, NULL, SUM((p - o) * (p - o)), NULL, NULL,
+       NULL
 FROM scored GROUP BY resolved_on
 UNION ALL
-SELECT 'resolved_on', NULL, NULL, NULL, resolved_on, COUNT(*), NULL, SUM(o), NULL, NULL, NULL
+SELECT 'resolved_on', NULL, NULL, NULL, resolved_on, COUNT(*), NULL, SUM(o), NULL, NULL, NULL, NULL
 FROM outcomes GROUP BY resolved_on
 """
 
@@ -246,6 +252,7 @@ class ForecastSums:
 
     user_bins: list[tuple[int, str, int, dict[str, float]]]
     days: dict[str, dict[str, float]]
+    imported: int = 0  # how many of the counted forecasts came in by an import
 
     def by_user(self) -> dict[str, dict[str, float]]:
         return _add_up((username, cell) for _, username, _, cell in self.user_bins)
@@ -264,25 +271,32 @@ def _add_up(pairs) -> dict[Any, dict[str, float]]:
     return sums
 
 
-def forecast_sums() -> ForecastSums:
-    """Run FORECASTS_SQL (one query)."""
-    sql = FORECASTS_SQL.format(prediction=Prediction._meta.db_table, forecast=Forecast._meta.db_table,
+def forecast_sums(forecasts: QuerySet[Forecast] | None = None) -> ForecastSums:
+    """Run FORECASTS_SQL (one query) over `forecasts` (default: every forecast)."""
+    table, params = Forecast._meta.db_table, ()
+    if forecasts is not None:  # a filtered queryset stands in for the table wherever the query reads it
+        inner, params = forecasts.values("prediction_id", "user_id", "made_at", "probability", "imported_at") \
+            .query.sql_with_params()
+        table = f"({inner})"
+    sql = FORECASTS_SQL.format(prediction=Prediction._meta.db_table, forecast=table,
                                user=get_user_model()._meta.db_table, bin=_bin_sql("p"))
-    user_bins = []
+    user_bins, imported_count = [], 0
     days: dict[str, dict[str, float]] = defaultdict(lambda: {"resolved": 0, "correct": 0, "n": 0, "sum_sq": 0.0})
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        for kind, user_id, username, bin_index, day, n, sum_p, sum_o, sum_sq, sum_log, sum_rel in cursor.fetchall():
+        cursor.execute(sql, tuple(params) * FORECASTS_SQL.count("{forecast}") or None)
+        for kind, user_id, username, bin_index, day, n, sum_p, sum_o, sum_sq, sum_log, sum_rel, imported \
+                in cursor.fetchall():
             n = int(n)  # PostgreSQL sums integers as numeric
             if kind == "user_bin":
                 user_bins.append((user_id, username, bin_index, {
                     "n": n, "sum_p": sum_p, "sum_o": int(sum_o), "sum_sq": sum_sq, "sum_log": sum_log,
                     "sum_rel": sum_rel}))
+                imported_count += int(imported)
             elif kind == "forecasts_on":
                 days[str(day)[:10]].update(n=n, sum_sq=sum_sq)  # a date on PostgreSQL, text on SQLite
             else:
                 days[str(day)[:10]].update(resolved=n, correct=int(sum_o))
-    return ForecastSums(user_bins, dict(days))
+    return ForecastSums(user_bins, dict(days), imported_count)
 
 
 # --- accuracy queries ----------------------------------------------------------------------------------
@@ -360,16 +374,17 @@ def totals(today: date) -> dict[str, int]:
 
 # --- the entry point -----------------------------------------------------------------------------------
 
-def compute_scoreboard(today: date | None = None, user=None) -> dict[str, Any]:
+def compute_scoreboard(today: date | None = None, user=None, live_only: bool = False) -> dict[str, Any]:
     """The whole scoreboard as plain data, JSON-ready, with None where a figure is undefined (three queries).
 
     Keys, and the columns of their rows, as in COLUMNS: totals (one dict), forecasters, speakers, sources,
     theses, companies, tags, calibration, my_calibration (`user`'s own calibration; None without a user),
-    by_month. `today` (default: today) is what overdue is counted against.
+    by_month; and imported_forecasts, how many of the counted forecasts came in by an import. `today`
+    (default: today) is what overdue is counted against. `live_only` counts only forecasts entered in the app.
     """
     today = today or timezone.localdate()
     user_id = user.pk if user is not None and user.is_authenticated else None
-    sums = forecast_sums()
+    sums = forecast_sums(Forecast.objects.live() if live_only else None)
     return {
         "totals": totals(today),
         "forecasters": forecaster_rows(sums.by_user()),
@@ -377,4 +392,6 @@ def compute_scoreboard(today: date | None = None, user=None) -> dict[str, Any]:
         "calibration": calibration_rows(sums.by_bin()),
         "my_calibration": calibration_rows(sums.by_bin(user_id)) if user_id is not None else None,
         "by_month": month_rows(sums.days),
+        "live_only": live_only,
+        "imported_forecasts": sums.imported,
     }

@@ -68,7 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cached_page
 def scoreboard(request: HttpRequest) -> HttpResponse:
-    board = cached_scoreboard(request.user)
+    board = cached_scoreboard(request.user, live_only=request.GET.get("forecasts") == "live")
     download = request.GET.get("format")
     table, order, show_all = request.GET.get("table"), request.GET.get("sort", ""), "all" in request.GET
     if download in {"json", "csv"}:
@@ -104,7 +104,8 @@ def table_context(board: dict, name: str, order: str = "", show_all: bool = Fals
     return {"name": name, "spec": spec, "rows": rows[:TOP_ROWS] if shortened else rows, "total": len(rows),
             "shortened": shortened, "show_all": show_all and len(rows) > TOP_ROWS, "order": order,
             "order_label": f"{spec.columns[column]}, {'highest' if descending else 'lowest'} first",
-            "top_rows": TOP_ROWS, "small_sample": SMALL_SAMPLE}
+            "top_rows": TOP_ROWS, "small_sample": SMALL_SAMPLE,
+            "also": "&forecasts=live" if board["live_only"] else ""}  # links keep the board's filter
 
 
 def sort_rows(rows: list[dict], column: str, descending: bool) -> list[dict]:

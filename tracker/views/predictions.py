@@ -55,7 +55,7 @@ def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def detail_context(request: HttpRequest, prediction: Prediction, **extra) -> dict:
     attach_forecast_views([prediction], request.user)
-    forecasts = list(prediction.forecasts.select_related("user").order_by("-made_at", "-id"))
+    forecasts = list(prediction.forecasts.select_related("user", "imported_by").order_by("-made_at", "-id"))
     return {
         "p": prediction,
         "on_detail": True,

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tracker.models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis
+from tracker.models import Company, Forecast, Person, Prediction, ResolutionEvent, Signal, Source, Tag, Thesis
 
 Status = Prediction.Status
 
@@ -147,7 +147,14 @@ class Demo:
                 resolved_on=resolved_on, resolution_note="Synthetic outcome." if resolved_on else "",
             ))
             chance[i] = q
-        return Prediction.objects.bulk_create(rows, batch_size=BATCH), chance
+        created = Prediction.objects.bulk_create(rows, batch_size=BATCH)
+        # Each resolution in the history too, as the app writes it, so an undo and an export see a real state.
+        ResolutionEvent.objects.bulk_create([
+            ResolutionEvent(prediction=p, at=datetime.combine(p.resolved_on, time(12), tzinfo=UTC),
+                            from_status=Status.OPEN, to_status=p.status, resolved_on=p.resolved_on,
+                            note=p.resolution_note)
+            for p in created if p.resolved_on], batch_size=BATCH)
+        return created, chance
 
     def links(self, predictions, theses, companies, tags) -> int:
         through = [Prediction.theses.through, Prediction.companies.through, Prediction.tags.through]

@@ -22,14 +22,16 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Also give this user's own calibration (my_calibration).")
         parser.add_argument("--today", type=date.fromisoformat,
                             help="The date overdue is counted against (YYYY-MM-DD); default today.")
+        parser.add_argument("--live-only", action="store_true",
+                            help="Count only forecasts entered in the app, none brought in by an import.")
 
-    def handle(self, format: str, user: str | None, today: date | None, **options):
+    def handle(self, format: str, user: str | None, today: date | None, live_only: bool, **options):
         account = None
         if user:
             account = get_user_model().objects.filter(username=user).first()
             if account is None:
                 raise CommandError(f"No user named {user!r}.")
-        board = compute_scoreboard(today=today, user=account)
+        board = compute_scoreboard(today=today, user=account, live_only=live_only)
         if format == "json":
             self.stdout.write(json.dumps(board, indent=2))
         else:
