@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import push_url, trigger_client_event
 
 from tracker import services
+from tracker.formats import day
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
 from tracker.models import Prediction, attach_forecast_views
 from tracker.summary import page_summary
@@ -110,7 +111,7 @@ def conflict_message(current: Prediction) -> str:
     if current.is_open:
         state = "it is open again"
     else:
-        state = f"it is now resolved “{current.get_status_display()}” (on {current.resolved_on:%d %b %Y})"
+        state = f"it is now resolved “{current.get_status_display()}” (on {day(current.resolved_on)})"
     return f"Not saved: someone else changed this prediction since you loaded the page — {state}. Review and retry."
 
 
@@ -171,5 +172,5 @@ def forecast(request: HttpRequest, pk: int) -> HttpResponse:
         current = conflict.current
         return refused(request, current, 409, f"Not saved: forecasts are closed, because this prediction was "
                                               f"resolved “{current.get_status_display()}” on "
-                                              f"{current.resolved_on:%d %b %Y}.")
+                                              f"{day(current.resolved_on)}.")
     return after_action(request, prediction, f"Forecast saved: {percent(forecast.probability)}.", focus="forecast")
