@@ -12,18 +12,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 
-FLAG_VALUES = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
-
-
 def env_flag(name: str, default: bool = False) -> bool:
-    """A yes/no variable; unset or empty gives the default, and a value we cannot read stops the start-up."""
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return default
-    if value not in FLAG_VALUES:
-        raise ImproperlyConfigured(f"{name}={os.environ[name]!r} is not understood; use one of "
-                                   f"{', '.join(FLAG_VALUES)}.")
-    return FLAG_VALUES[value]
+    return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
 
 
 DEBUG = env_flag("DJANGO_DEBUG")

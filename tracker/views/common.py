@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +26,21 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def page_of(items, number: str | None, per_page: int) -> Page:
+    """Paginator.get_page, except that a number below 1 means the first page, not the last."""
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    return Paginator(items, per_page).get_page(number)
+
+
+def quoted(obj) -> str:
+    """An object's name in quotation marks, once: a quote's name already wears them."""
+    text = str(obj)
+    return text if text.startswith("“") and text.endswith("”") else f"“{text}”"
+
+
 def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initial) -> HttpResponse:
     """Create (pk None) or edit one object with its ModelForm; editors only."""
     model = form_class._meta.model
@@ -42,7 +58,7 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
         with transaction.atomic():
             saved = form.save()
             invalidate_scoreboard()
-        messages.success(request, f"{name.capitalize()} “{saved}” saved.")
+        messages.success(request, f"{name.capitalize()} {quoted(saved)} saved.")
         if request.htmx:
             return HttpResponseClientRedirect(saved.get_absolute_url())
         return redirect(saved)
@@ -67,7 +83,7 @@ def delete_object(request: HttpRequest, model, pk: int, *, gone_to: str | Callab
         except StillReferenced as exc:
             references, status = exc.references, 409
         else:
-            messages.success(request, f"{meta.verbose_name.capitalize()} “{obj}” deleted.")
+            messages.success(request, f"{meta.verbose_name.capitalize()} {quoted(obj)} deleted.")
             return redirect(target)
     else:
         references, status = references_to(obj), 200

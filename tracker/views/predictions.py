@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +17,7 @@ from tracker.models import Prediction, attach_forecast_views
 from tracker.summary import page_summary
 from tracker.templatetags.tracker import percent
 
-from .common import safe_next
+from .common import page_of, safe_next
 
 PER_PAGE = 20
 
@@ -34,7 +33,7 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
         predictions = form.filter(predictions)
     else:
         predictions = predictions.order_by("resolve_by", "id")
-    page = Paginator(predictions, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(predictions, request.GET.get("page"), PER_PAGE)
     attach_forecast_views(page.object_list, request.user)
     query = request.GET.copy()
     query.pop("page", None)
