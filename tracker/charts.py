@@ -134,4 +134,5 @@ def over_time_chart(months: list[dict[str, Any]]) -> dict[str, Any]:
             "ticks": [{"value": v / 10, "y": panel_bottom - PANEL * v / 10} for v in range(0, 11, 2)],
             "count_ticks": [{"value": v, "y": round(strip_bottom - STRIP * v / ticks[-1], 1)} for v in ticks],
             "accuracy": " ".join(accuracy), "brier": " ".join(brier),
-            "panel_title_y": TOP + PANEL / 2, "strip_title_y": strip_top + STRIP / 2}
+            "panel_title_y": TOP + PANEL / 2, "strip_title_y": strip_top + STRIP / 2,
+            "empty_x": LEFT + width / 2, "empty_y": TOP + PANEL / 2}

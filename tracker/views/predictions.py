@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +15,7 @@ from django_htmx.http import push_url, trigger_client_event
 from tracker import services
 from tracker.formats import day
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
-from tracker.models import Prediction, attach_forecast_views
+from tracker.models import Forecast, Prediction, attach_forecast_views
 from tracker.summary import page_summary
 from tracker.templatetags.tracker import percent
 
@@ -63,9 +65,23 @@ def detail_context(request: HttpRequest, prediction: Prediction, **extra) -> dic
         "theses": prediction.theses.all(),
         "signals": prediction.signals.order_by("-occurred_on"),
         "forecasts": forecasts,
+        "counted": counted_forecasts(prediction, forecasts),
         "history": prediction.history.select_related("actor").order_by("-at", "-id"),
         **extra,
     }
+
+
+def counted_forecasts(prediction: Prediction, forecasts: list[Forecast]) -> set[int] | None:
+    """The ids of the forecasts the scoreboard counts (None when the outcome is not scored): each forecaster's
+    latest made before the day of the resolution, 00:00 UTC, the rule of tracker.scoring's query."""
+    if prediction.status not in (Prediction.Status.TRUE, Prediction.Status.FALSE):
+        return None
+    day_starts = datetime.combine(prediction.resolved_on, time.min, tzinfo=UTC)
+    latest: dict[int, int] = {}
+    for forecast in forecasts:  # newest first
+        if forecast.made_at < day_starts:
+            latest.setdefault(forecast.user_id, forecast.pk)
+    return set(latest.values())
 
 
 def card_response(request: HttpRequest, prediction: Prediction, *, status: int = 200, **extra) -> HttpResponse:
