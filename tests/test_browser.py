@@ -797,6 +797,55 @@ def test_every_main_page_renders_without_csp_violations_and_is_photographed(edit
     assert problems == []
 
 
+# --- A phone's width -----------------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone_page(new_context, log_in, editor) -> Page:
+    context = log_in(new_context(viewport=PHONE, is_mobile=True, has_touch=True), editor)
+    return context.new_page()
+
+
+def test_on_a_phone_no_page_is_wider_than_the_screen_and_wide_tables_scroll_in_place(phone_page: Page, editor):
+    page = phone_page
+    objs = realistic_data(editor)
+    resolved = Prediction.objects.filter(status="true").get()
+    services.record_forecast(objs["open"], editor, 0.35, note="A long note that explains the reasoning at length, "
+                                                               "enough to push a table column out.")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = {"prediction-detail": f"/predictions/{resolved.pk}/", "scoreboard": "/scoreboard/",
+             "dashboard": "/", "predictions": "/predictions/", "prediction-open": f"/predictions/{objs['open'].pk}/"}
+    for name, url in pages.items():
+        page.goto(url)
+        expect(page.get_by_role("main")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"phone-{name}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
+        # A table wider than the screen scrolls inside its own box, which stays on the screen.
+        for box in page.locator(".table-wrap").all():
+            fits = box.evaluate("""(wrap) => {
+                const r = wrap.getBoundingClientRect();
+                const scrolls = ["auto", "scroll"].includes(getComputedStyle(wrap).overflowX);
+                return r.left >= 0 && r.right <= window.innerWidth + 0.5
+                       && (wrap.scrollWidth <= wrap.clientWidth || scrolls);
+            }""")
+            assert fits, url
+    page.goto(f"/predictions/{resolved.pk}/")
+    assert page.locator("#resolution-history table").count() == 1
+
+
+def test_on_a_phone_every_navigation_link_is_on_the_screen(phone_page: Page):
+    page = phone_page
+    page.goto("/")
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    assert links.count() >= 9
+    for link in links.all():
+        box = link.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], link.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
 # --- Hostile text --------------------------------------------------------------------------------------
 
 PAYLOADS = ['<script>window.__xss = "script"</script>', '<img src=x onerror="window.__xss = \'img\'">',
