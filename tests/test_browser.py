@@ -4,12 +4,16 @@ Every browser context here is watched (the autouse fixture `csp_watch`) for Cont
 and page errors; a test that causes one fails at teardown.
 """
 
+import io
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Error, Page, expect
@@ -795,6 +799,27 @@ def test_every_main_page_renders_without_csp_violations_and_is_photographed(edit
     expect(page).to_have_url(re.compile(r"[?&]tag=ai(&|$)"))
     assert_no_csp_violation_events(page)
     assert problems == []
+
+
+# --- The README's screenshots ---------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_the_readme_screenshots_show_what_the_shipped_episode_gives(new_context, log_in):
+    """What `make run` shows a new editor: the shipped episode, imported the same way, and nothing invented.
+    Written to test-artifacts/screenshots/ always, and over docs/*.png with UPDATE_SCREENSHOTS=1."""
+    call_command("setup_demo", stdout=io.StringIO())
+    demo = get_user_model().objects.get(username="demo")
+    page = log_in(new_context(viewport={"width": 1280, "height": 900}), demo).new_page()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, url, heading in [("dashboard", "/", "Dashboard"), ("scoreboard", "/scoreboard/", "Scoreboard")]:
+        page.goto(url)
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"readme-{name}.png")
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+            page.screenshot(path=DOCS / f"{name}.png")
+    assert not Forecast.objects.exists()  # the episode ships no forecasts, and none were made up
 
 
 # --- A phone's width -----------------------------------------------------------------------------------
