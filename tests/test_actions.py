@@ -174,14 +174,14 @@ def test_forecasts_close_when_the_prediction_resolves(member_client, editor, htm
     services.resolve(p, status="false", expected_version=p.version, actor=editor, resolved_on=date(2026, 3, 2))
     response = member_client.post(f"/predictions/{p.pk}/forecast/", {"percent": "1"}, **(HTMX if htmx else {}))
     assert response.status_code == 409 and Forecast.objects.count() == 0
-    assert "forecasts are closed, because this prediction was resolved “False” on 02 Mar 2026" in \
+    assert "forecasts are closed, because this prediction was resolved “False” on 2 Mar 2026" in \
         response.content.decode()
 
 
 def test_a_saved_forecast_is_reported_as_the_card_shows_it(member_client):
     p = make_prediction()
     response = member_client.post(f"/predictions/{p.pk}/forecast/", {"percent": "50.1235"}, **HTMX)
-    assert "Forecast saved: 50%." in response.content.decode()
+    assert "Forecast saved: 50.1%." in response.content.decode()
 
 
 def test_forecasts_are_kept_and_the_latest_is_current(member_client, member):

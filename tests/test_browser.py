@@ -1,18 +1,22 @@
 """The main journeys, driven in a real Chromium: log in and out, filter, forecast, resolve in place, theses.
 
-Every browser context here is watched for Content Security Policy violations and page errors; a test that
-causes one fails at teardown.
+Every browser context here is watched (the autouse fixture `csp_watch`) for Content Security Policy violations
+and page errors; a test that causes one fails at teardown.
 """
 
+import io
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Error, Page, expect
 
 from tests.factories import (
     make_company,
@@ -76,6 +80,7 @@ def htmx_errors() -> list[str]:
 @pytest.fixture
 def new_context(new_context, live_server, problems, htmx_errors):
     """pytest-playwright's context factory, pointed at the live server and watched for CSP violations."""
+    contexts: list[BrowserContext] = []
 
     def on_console(msg) -> None:
         if "Content Security Policy" in msg.text:
@@ -89,10 +94,36 @@ def new_context(new_context, live_server, problems, htmx_errors):
         context.add_init_script(WATCH_CSP)
         context.on("console", on_console)
         context.on("weberror", lambda error: problems.append(f"page error: {error.error}"))
+        contexts.append(context)
         return context
 
     yield make
+    for context in contexts:
+        for page in context.pages:
+            collect_late_violations(page, problems)
     assert problems == [], "the pages raised CSP violations or script errors"
+
+
+@pytest.fixture(autouse=True)
+def csp_watch(new_context, problems):
+    """Every test here runs watched: a CSP violation in the console or a `securitypolicyviolation` event, on
+    any page of any context, fails it (at teardown, after the last events have come in)."""
+    return problems
+
+
+def collect_late_violations(page: Page, problems: list[str]) -> None:
+    """Events the page recorded that the console has not delivered yet: a swap that settles as the test ends
+    reports its violation after the last step. The round trip also lets pending console messages arrive."""
+    if page.is_closed():
+        return
+    try:
+        events = page.evaluate("window.__cspViolations || []")
+    except Error:  # the page is between documents
+        return
+    for event in events:
+        text = f"Content Security Policy violation (event): {event}"
+        if text not in problems:
+            problems.append(text)
 
 
 @pytest.fixture
@@ -425,7 +456,7 @@ def test_a_forecast_on_the_detail_page_joins_the_history_at_once(member_page: Pa
     expect(history.locator("[data-figure=mine]")).to_have_text("40%")
     expect(history.locator("[data-figure=median]")).to_have_text("55%")
     mine = history.get_by_role("row").filter(has_text="mo (you)")
-    expect(mine).to_contain_text("40.0%")
+    expect(mine).to_contain_text("40%")
     expect(mine).to_contain_text("The labour market is cooling.")
     expect(history.get_by_role("row")).to_have_count(3)
     assert_no_reload(page)
@@ -726,7 +757,26 @@ def test_the_csp_watch_catches_a_violation(new_context, problems):
     assert page.evaluate("window.__ran") is None
     assert any("violates the following Content Security Policy directive" in text for text in problems)  # Chromium
     assert any(text.startswith("Content Security Policy violation (event)") for text in problems)  # init script
+    page.evaluate("() => { window.__cspViolations = []; }")  # seen; the teardown would report it again
     problems.clear()
+
+
+def test_an_in_place_update_of_an_element_with_a_style_attribute_breaks_no_csp_rule(member_page: Page, problems):
+    """htmx settles a swap by copying the old element's attributes onto the new one; were `style` among them,
+    any inline style the old element carried (set by a browser extension, or by script through the CSSOM, as
+    here) would be written back with setAttribute, which the CSP refuses."""
+    page = member_page
+    prediction = make_prediction(statement="Rates are cut twice before summer.", made_on=days(-30),
+                                 resolve_by=days(60))
+    page.goto(f"/predictions/{prediction.pk}/")
+    page.evaluate("(id) => { document.getElementById(id).style.width = '7rem'; }", f"forecast-{prediction.pk}")
+    box = card(page, prediction)
+    box.get_by_label("Your probability (%)").fill("40")
+    box.get_by_role("button", name="Save forecast").click()
+    expect(page.locator("#forecast-history [data-figure=mine]")).to_have_text("40%")
+    wait_for_htmx_to_settle(page)
+    assert_no_csp_violation_events(page)
+    assert problems == []
 
 
 def test_every_main_page_renders_without_csp_violations_and_is_photographed(editor_page: Page, editor, problems):
@@ -775,6 +825,76 @@ def test_every_main_page_renders_without_csp_violations_and_is_photographed(edit
     expect(page).to_have_url(re.compile(r"[?&]tag=ai(&|$)"))
     assert_no_csp_violation_events(page)
     assert problems == []
+
+
+# --- The README's screenshots ---------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_the_readme_screenshots_show_what_the_shipped_episode_gives(new_context, log_in):
+    """What `make run` shows a new editor: the shipped episode, imported the same way, and nothing invented.
+    Written to test-artifacts/screenshots/ always, and over docs/*.png with UPDATE_SCREENSHOTS=1."""
+    call_command("setup_demo", stdout=io.StringIO())
+    demo = get_user_model().objects.get(username="demo")
+    page = log_in(new_context(viewport={"width": 1280, "height": 900}), demo).new_page()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, url, heading in [("dashboard", "/", "Dashboard"), ("scoreboard", "/scoreboard/", "Scoreboard")]:
+        page.goto(url)
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"readme-{name}.png")
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+            page.screenshot(path=DOCS / f"{name}.png")
+    assert not Forecast.objects.exists()  # the episode ships no forecasts, and none were made up
+
+
+# --- A phone's width -----------------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone_page(new_context, log_in, editor) -> Page:
+    context = log_in(new_context(viewport=PHONE, is_mobile=True, has_touch=True), editor)
+    return context.new_page()
+
+
+def test_on_a_phone_no_page_is_wider_than_the_screen_and_wide_tables_scroll_in_place(phone_page: Page, editor):
+    page = phone_page
+    objs = realistic_data(editor)
+    resolved = Prediction.objects.filter(status="true").get()
+    services.record_forecast(objs["open"], editor, 0.35, note="A long note that explains the reasoning at length, "
+                                                               "enough to push a table column out.")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = {"prediction-detail": f"/predictions/{resolved.pk}/", "scoreboard": "/scoreboard/",
+             "dashboard": "/", "predictions": "/predictions/", "prediction-open": f"/predictions/{objs['open'].pk}/"}
+    for name, url in pages.items():
+        page.goto(url)
+        expect(page.get_by_role("main")).to_be_visible()
+        page.screenshot(path=SCREENSHOTS / f"phone-{name}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
+        # A table wider than the screen scrolls inside its own box, which stays on the screen.
+        for box in page.locator(".table-wrap").all():
+            fits = box.evaluate("""(wrap) => {
+                const r = wrap.getBoundingClientRect();
+                const scrolls = ["auto", "scroll"].includes(getComputedStyle(wrap).overflowX);
+                return r.left >= 0 && r.right <= window.innerWidth + 0.5
+                       && (wrap.scrollWidth <= wrap.clientWidth || scrolls);
+            }""")
+            assert fits, url
+    page.goto(f"/predictions/{resolved.pk}/")
+    assert page.locator("#resolution-history table").count() == 1
+
+
+def test_on_a_phone_every_navigation_link_is_on_the_screen(phone_page: Page):
+    page = phone_page
+    page.goto("/")
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    assert links.count() >= 9
+    for link in links.all():
+        box = link.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], link.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 # --- Hostile text --------------------------------------------------------------------------------------

@@ -95,12 +95,22 @@ def test_the_count_axis_has_round_ticks_reaching_the_biggest_month(biggest, tick
     assert count_ticks(biggest) == ticks
 
 
-def month(resolved: int, accuracy: float | None = 0.5, brier: float | None = 0.2) -> dict:
-    return {"month": "2026-01", "resolved": resolved, "accuracy": accuracy, "brier": brier}
+def month(resolved: int, accuracy: float | None = 0.5, brier: float | None = 0.2, at: str = "2026-01") -> dict:
+    return {"month": at, "resolved": resolved, "accuracy": accuracy, "brier": brier}
+
+
+def label(index: int) -> str:
+    """Month `index` counted from January 2020, as the board writes it: "2020-01"."""
+    year, number = divmod(index, 12)
+    return f"{2020 + year}-{number + 1:02d}"
+
+
+def in_a_row(*resolved: int) -> list[dict]:
+    return [month(n, at=label(i)) for i, n in enumerate(resolved)]
 
 
 def test_resolved_counts_are_bars_on_their_own_axis_under_the_percentage_panel():
-    chart = over_time_chart([month(4), month(2), month(0)])
+    chart = over_time_chart(in_a_row(4, 2, 0))
     four, two, none = chart["columns"]
     ticks = {t["value"]: t["y"] for t in chart["count_ticks"]}
     assert list(ticks) == [0, 2, 4]
@@ -111,7 +121,7 @@ def test_resolved_counts_are_bars_on_their_own_axis_under_the_percentage_panel()
 
 
 def test_the_number_resolved_does_not_move_the_accuracy_or_brier_points():
-    few, many = over_time_chart([month(1), month(2)]), over_time_chart([month(100), month(3)])
+    few, many = over_time_chart(in_a_row(1, 2)), over_time_chart(in_a_row(100, 3))
     for a, b in zip(few["columns"], many["columns"], strict=True):
         assert (a["accuracy_y"], a["brier_y"]) == (b["accuracy_y"], b["brier_y"])
     assert few["columns"][0]["brier_y"] == few["bottom"] - 0.2 * PANEL
@@ -119,16 +129,47 @@ def test_the_number_resolved_does_not_move_the_accuracy_or_brier_points():
 
 @pytest.mark.parametrize("n", [1, 6, 27, 120, 400])
 def test_month_labels_are_spaced_so_they_never_overlap(n):
-    chart = over_time_chart([month(1)] * n)
-    labelled = chart["columns"][::chart["label_every"]]
-    room = text_width("2026-10", chart["month_font"])
-    assert all(b["cx"] - a["cx"] > room for a, b in zip(labelled, labelled[1:], strict=False))
+    chart = over_time_chart(in_a_row(*[1] * n))
+    labelled = [t for t in chart["month_ticks"] if t["labelled"]]
+    assert labelled[0] == chart["month_ticks"][0]
+    assert all(b["x"] - a["x"] > text_width(a["label"], chart["month_font"])
+               for a, b in zip(labelled, labelled[1:], strict=False))
     assert all(c["width"] <= 28 and chart["left"] <= c["x"] and c["x"] + c["width"] <= chart["right"]
                for c in chart["columns"])
 
 
-def test_a_young_board_draws_its_few_months_from_the_left_at_a_readable_width():
+def test_july_and_november_sit_four_months_apart_with_room_for_the_months_between():
+    chart = over_time_chart([month(2, at="2026-07"), month(3, at="2026-11")])
+    july, november = chart["columns"]
+    assert [t["label"] for t in chart["month_ticks"]] == ["Jul 2026", "Aug 2026", "Sep 2026", "Oct 2026",
+                                                           "Nov 2026"]
+    assert november["cx"] - july["cx"] == pytest.approx(4 * chart["plot_width"] / 5, abs=0.1)
+    assert (july["label"], november["label"]) == ("Jul 2026", "Nov 2026")
+
+
+def test_a_single_month_sits_in_the_middle_of_the_plot():
     [only] = over_time_chart([month(1)])["columns"]
-    chart = over_time_chart([month(1)] * 3)
-    assert only["cx"] == chart["columns"][0]["cx"] < chart["left"] + 80
-    assert chart["columns"][1]["cx"] - chart["columns"][0]["cx"] == 80
+    chart = over_time_chart([month(1)])
+    assert only["cx"] == pytest.approx((chart["left"] + chart["right"]) / 2, abs=0.1)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=240), min_size=1, max_size=60, unique=True).map(sorted))
+def test_months_sit_where_their_date_falls_across_the_full_width(indices):
+    chart = over_time_chart([month(1, at=label(i)) for i in indices])
+    first, span = indices[0], indices[-1] - indices[0] + 1
+    step = chart["plot_width"] / span
+    columns = chart["columns"]
+    for i, column in zip(indices, columns, strict=True):
+        # x is proportional to the time since the first month: a missing month leaves its gap.
+        assert column["cx"] == pytest.approx(chart["left"] + step * (i - first + 0.5), abs=0.1)
+    # The first and last months sit half a month in from either edge: the whole width is used.
+    assert columns[0]["cx"] - chart["left"] == pytest.approx(step / 2, abs=0.1)
+    assert chart["right"] - columns[-1]["cx"] == pytest.approx(step / 2, abs=0.1)
+    # Every month of the span has a tick, one month apart, and the labelled ones never overlap.
+    ticks = chart["month_ticks"]
+    assert len(ticks) == span
+    assert all(b["x"] - a["x"] == pytest.approx(step, abs=0.11) for a, b in zip(ticks, ticks[1:], strict=False))
+    labelled = [t for t in ticks if t["labelled"]]
+    assert all(b["x"] - a["x"] > text_width(a["label"], chart["month_font"])
+               for a, b in zip(labelled, labelled[1:], strict=False))
+    assert all(chart["left"] <= c["x"] and c["x"] + c["width"] <= chart["right"] for c in columns)

@@ -163,7 +163,7 @@ def test_an_edit_opened_before_a_resolution_does_not_reopen_the_prediction():
 
     html = response.content.decode()
     assert resolved.status_code == 302 and response.status_code == 409
-    assert "It is now resolved “True” (on 01 Nov 2026)." in html
+    assert "It is now resolved “True” (on 1 Nov 2026)." in html
     p.refresh_from_db()
     assert (p.status, p.resolved_on, p.statement) == ("true", date(2026, 11, 1), "Acme lists in 2026.")
     assert list(p.history.values_list("action", "to_status")) == [("resolve", "true")]

@@ -150,14 +150,14 @@ def test_hostile_form_input_never_causes_a_500_or_a_partial_write(client, form, 
 
 @DB_EXAMPLES
 @given(percent=st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), HOSTILE_TEXT))
-def test_only_probabilities_from_1_to_99_percent_are_saved(member_client, percent):
+def test_only_probabilities_from_a_tenth_to_99_9_percent_are_saved(member_client, percent):
     def check():
         p = make_prediction()
         response = member_client.post(f"/predictions/{p.pk}/forecast/", {"percent": percent},
                                       HTTP_HX_REQUEST="true")
         saved = list(Forecast.objects.values_list("probability", flat=True))
         if response.status_code == 200:
-            assert len(saved) == 1 and 0.01 <= saved[0] <= 0.99
+            assert len(saved) == 1 and 0.001 <= saved[0] <= 0.999
         else:
             assert response.status_code == 422 and saved == []
     rolled_back(check)

@@ -21,7 +21,8 @@ WIDE = 1120
 LEFT, RIGHT, TOP = 92, 16, 12
 PANEL, GAP, STRIP = 240, 22, 72
 MONTH_FONT = 11
-MAX_BAR, MAX_STEP = 28, 80
+MAX_BAR = 28
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def text_width(text: str, font_size: float) -> float:
@@ -79,34 +80,59 @@ def calibration_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "empty": {"x": left + SIZE * 0.3, "y": top + SIZE * 0.3}}
 
 
+def month_index(month: str) -> int:
+    """"2026-07" -> months since year 0, so that differences count months."""
+    year, number = month.split("-")
+    return int(year) * 12 + int(number) - 1
+
+
+def month_label(index: int) -> str:
+    year, number = divmod(index, 12)
+    return f"{MONTH_NAMES[number]} {year}"
+
+
 def over_time_chart(months: list[dict[str, Any]]) -> dict[str, Any]:
     """Per month of resolution: the speakers' accuracy and the forecasters' Brier score on a 0-1 panel, and
-    the number resolved as bars in a strip under it with its own count axis."""
+    the number resolved as bars in a strip under it with its own count axis.
+
+    The horizontal axis is time: every month from the first to the last with a resolution takes the same
+    share of the full width, so a month with none leaves its gap."""
     width = WIDE - LEFT - RIGHT
-    # Months start at the left and keep a readable width, so a young board's few months are not spread thin.
-    step = min(width / max(len(months), 1), MAX_STEP)
+    first = month_index(months[0]["month"]) if months else 0
+    span = month_index(months[-1]["month"]) - first + 1 if months else 1
+    step = width / span
     panel_bottom = TOP + PANEL
     strip_top = panel_bottom + GAP
     strip_bottom = strip_top + STRIP
     ticks = count_ticks(max((m["resolved"] for m in months), default=0))
     bar_width = min(step * 0.6, MAX_BAR)
+
+    def centre(index: int) -> float:
+        return LEFT + step * (index - first + 0.5)
+
     columns, accuracy, brier = [], [], []
-    for i, month in enumerate(months):
-        x = LEFT + step * (i + 0.5)
+    for month in months:
+        x = centre(month_index(month["month"]))
         bar = STRIP * month["resolved"] / ticks[-1]
         column = {"x": round(x - bar_width / 2, 1), "width": round(bar_width, 1), "y": round(strip_bottom - bar, 1),
-                  "height": round(bar, 1), "cx": round(x, 1), **month}
+                  "height": round(bar, 1), "cx": round(x, 1), **month,
+                  "label": month_label(month_index(month["month"]))}
         for figure, line in (("accuracy", accuracy), ("brier", brier)):
             if month[figure] is not None:
                 column[f"{figure}_y"] = round(panel_bottom - PANEL * month[figure], 1)
                 line.append(f"{x:.1f},{column[f'{figure}_y']}")
         columns.append(column)
-    label_every = math.ceil((text_width("2026-10", MONTH_FONT) + LABEL_GAP) / step)
+    label_every = math.ceil((text_width("Sep 2026", MONTH_FONT) + LABEL_GAP) / step)
+    month_ticks = [{"x": round(centre(index), 1), "label": month_label(index),
+                    "labelled": (index - first) % label_every == 0}
+                   for index in range(first, first + span)] if months else []
     return {"width": WIDE, "height": strip_bottom + 26, "left": LEFT, "top": TOP, "right": LEFT + width,
             "bottom": panel_bottom, "plot_width": width, "panel_height": PANEL,
-            "strip_top": strip_top, "strip_bottom": strip_bottom,
-            "columns": columns, "label_every": label_every, "month_font": MONTH_FONT, "month_y": strip_bottom + 17,
+            "strip_top": strip_top, "strip_bottom": strip_bottom, "step": step,
+            "columns": columns, "month_ticks": month_ticks, "label_every": label_every,
+            "month_font": MONTH_FONT, "month_y": strip_bottom + 17,
             "ticks": [{"value": v / 10, "y": panel_bottom - PANEL * v / 10} for v in range(0, 11, 2)],
             "count_ticks": [{"value": v, "y": round(strip_bottom - STRIP * v / ticks[-1], 1)} for v in ticks],
             "accuracy": " ".join(accuracy), "brier": " ".join(brier),
-            "panel_title_y": TOP + PANEL / 2, "strip_title_y": strip_top + STRIP / 2}
+            "panel_title_y": TOP + PANEL / 2, "strip_title_y": strip_top + STRIP / 2,
+            "empty_x": LEFT + width / 2, "empty_y": TOP + PANEL / 2}

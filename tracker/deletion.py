@@ -20,9 +20,16 @@ def references_to(obj: models.Model) -> list[str]:
             continue
         count = getattr(obj, relation.get_accessor_name()).count()
         if count:
-            meta = relation.related_model._meta
-            found.append(f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}")
+            found.append(counted(count, relation.related_model))
     return found
+
+
+def counted(count: int, model: type[models.Model]) -> str:
+    """"1 quote", "2 quotes": a model whose plural names a collection says how its rows are counted."""
+    meta = model._meta
+    if count == 1:
+        return f"1 {meta.verbose_name}"
+    return f"{count} {getattr(model, 'counted_plural', meta.verbose_name_plural)}"
 
 
 class StillReferenced(Exception):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from .editing import update_if_unchanged
 from .fields import form_field
+from .formats import day
 from .limits import bounds, namesakes
 from .models import (
     Company,
@@ -328,7 +329,7 @@ class PredictionForm(KeyedForm):
         made_on = self.cleaned_data.get("made_on")
         resolved_on = self.instance.resolved_on
         if made_on and resolved_on and made_on > resolved_on:
-            raise forms.ValidationError(f"It was resolved on {resolved_on:%d %b %Y}, so it was made on that day "
+            raise forms.ValidationError(f"It was resolved on {day(resolved_on)}, so it was made on that day "
                                         f"or before.")
         return made_on
 
@@ -425,7 +426,7 @@ class ResolveForm(forms.Form):
     def clean_resolved_on(self):
         value = self.cleaned_data["resolved_on"]
         if self.made_on and value < self.made_on:
-            raise forms.ValidationError(f"It was made on {self.made_on:%d %b %Y}; it cannot have been resolved "
+            raise forms.ValidationError(f"It was made on {day(self.made_on)}; it cannot have been resolved "
                                         f"before that.")
         return value
 
@@ -434,19 +435,23 @@ class UndoForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+FORECAST_MIN, FORECAST_MAX, FORECAST_STEP = 0.1, 99.9, 0.1  # percent; the bundle takes any 0 < p < 1
+FORECAST_RANGE = f"Enter a probability from {FORECAST_MIN:g} to {FORECAST_MAX:g}%."
+
+
 class ForecastForm(forms.Form):
     percent = forms.FloatField(
-        min_value=1, max_value=99, label="Your probability (%)",
-        error_messages={"min_value": "Enter a probability from 1 to 99%%.",
-                        "max_value": "Enter a probability from 1 to 99%%."},
-        widget=forms.NumberInput(attrs={"step": "1", "min": "1", "max": "99", "inputmode": "numeric"}),
+        min_value=FORECAST_MIN, max_value=FORECAST_MAX, label="Your probability (%)",
+        error_messages={"min_value": FORECAST_RANGE.replace("%", "%%"), "max_value": FORECAST_RANGE.replace("%", "%%")},
+        widget=forms.NumberInput(attrs={"step": f"{FORECAST_STEP:g}", "min": f"{FORECAST_MIN:g}",
+                                        "max": f"{FORECAST_MAX:g}", "inputmode": "decimal"}),
     )
     note = form_field(Forecast, "note", widget=forms.TextInput, label="Note (optional)")
 
     def clean_percent(self):
         value = self.cleaned_data["percent"]
         if not math.isfinite(value):
-            raise forms.ValidationError("Enter a probability from 1 to 99%.")
+            raise forms.ValidationError(FORECAST_RANGE)
         return value
 
     @property

@@ -19,6 +19,8 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
+from .formats import day
+
 NAME_LENGTH = 200
 TITLE_LENGTH = 300
 URL_LENGTH = 500
@@ -49,8 +51,8 @@ class NotInFuture:
         return isinstance(other, NotInFuture) and self.message == other.message
 
 
-not_before_earliest = MinValueValidator(EARLIEST_DATE, f"Enter a date from {EARLIEST_DATE:%d %b %Y} on.")
-not_after_latest = MaxValueValidator(LATEST_DATE, f"Enter a date no later than {LATEST_DATE:%d %b %Y}.")
+not_before_earliest = MinValueValidator(EARLIEST_DATE, f"Enter a date from {day(EARLIEST_DATE)} on.")
+not_after_latest = MaxValueValidator(LATEST_DATE, f"Enter a date no later than {day(LATEST_DATE)}.")
 
 
 def past_date(message: str) -> list:

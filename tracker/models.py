@@ -497,5 +497,7 @@ class ResolutionEvent(models.Model):
         verbose_name = "resolution history entry"
         verbose_name_plural = "resolution history"
 
+    counted_plural = "resolution history entries"  # "2 resolution history" reads wrong; the admin keeps its title
+
     def __str__(self) -> str:
         return f"{self.prediction_id}: {self.from_status} → {self.to_status} ({self.action})"

@@ -149,7 +149,7 @@ class Migration(migrations.Migration):
             migrations.AlterField(
                 model_name='prediction',
                 name='made_on',
-                field=models.DateField(validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 01 Jan 1900 on.'), tracker.limits.NotInFuture('A prediction cannot be made on a future date.')]),
+                field=models.DateField(validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 1 Jan 1900 on.'), tracker.limits.NotInFuture('A prediction cannot be made on a future date.')]),
             ),
             migrations.AlterField(
                 model_name='prediction',
@@ -159,12 +159,12 @@ class Migration(migrations.Migration):
             migrations.AlterField(
                 model_name='prediction',
                 name='resolve_by',
-                field=models.DateField(help_text='When the prediction should be judged.', validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 01 Jan 1900 on.'), django.core.validators.MaxValueValidator(datetime.date(2200, 12, 31), 'Enter a date no later than 31 Dec 2200.')]),
+                field=models.DateField(help_text='When the prediction should be judged.', validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 1 Jan 1900 on.'), django.core.validators.MaxValueValidator(datetime.date(2200, 12, 31), 'Enter a date no later than 31 Dec 2200.')]),
             ),
             migrations.AlterField(
                 model_name='prediction',
                 name='resolved_on',
-                field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 01 Jan 1900 on.'), tracker.limits.NotInFuture('A prediction cannot be resolved on a date in the future.')]),
+                field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 1 Jan 1900 on.'), tracker.limits.NotInFuture('A prediction cannot be resolved on a date in the future.')]),
             ),
             migrations.AlterField(
                 model_name='prediction',
@@ -194,12 +194,12 @@ class Migration(migrations.Migration):
             migrations.AlterField(
                 model_name='resolutionevent',
                 name='resolved_on',
-                field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 01 Jan 1900 on.'), tracker.limits.NotInFuture('A prediction cannot be resolved on a date in the future.')]),
+                field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 1 Jan 1900 on.'), tracker.limits.NotInFuture('A prediction cannot be resolved on a date in the future.')]),
             ),
             migrations.AlterField(
                 model_name='signal',
                 name='occurred_on',
-                field=models.DateField(validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 01 Jan 1900 on.'), tracker.limits.NotInFuture('A signal records something that has happened: it cannot have a future date.')]),
+                field=models.DateField(validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 1 Jan 1900 on.'), tracker.limits.NotInFuture('A signal records something that has happened: it cannot have a future date.')]),
             ),
             migrations.AlterField(
                 model_name='signal',
@@ -214,7 +214,7 @@ class Migration(migrations.Migration):
             migrations.AlterField(
                 model_name='source',
                 name='published_on',
-                field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 01 Jan 1900 on.'), tracker.limits.NotInFuture('A source cannot be published on a future date.')]),
+                field=models.DateField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 1 Jan 1900 on.'), tracker.limits.NotInFuture('A source cannot be published on a future date.')]),
             ),
             migrations.AlterField(
                 model_name='source',
@@ -229,7 +229,7 @@ class Migration(migrations.Migration):
             migrations.AlterField(
                 model_name='thesis',
                 name='opened_on',
-                field=models.DateField(default=datetime.date.today, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 01 Jan 1900 on.'), tracker.limits.NotInFuture('A thesis cannot be opened on a future date.')]),
+                field=models.DateField(default=datetime.date.today, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'Enter a date from 1 Jan 1900 on.'), tracker.limits.NotInFuture('A thesis cannot be opened on a future date.')]),
             ),
             migrations.AlterField(
                 model_name='thesis',

@@ -2,17 +2,27 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from tracker import formats
+from tracker.forms import ForecastForm
 from tracker.models import format_timestamp
 
 register = template.Library()
 
 
 @register.filter
-def percent(value, digits: int = 0) -> str:
-    """0.7 -> '70%'; None -> '—'."""
+def percent(value, digits: int = 1) -> str:
+    """To `digits` decimals, without trailing zeros: 0.015 -> '1.5%', 0.4 -> '40%'; None -> '—'."""
     if value is None or value == "":
         return "—"
-    return f"{float(value) * 100:.{int(digits)}f}%"
+    text = f"{float(value) * 100:.{int(digits)}f}"
+    return f"{text.rstrip('0').rstrip('.') if '.' in text else text}%"
+
+
+@register.simple_tag
+def forecast_input_attrs() -> str:
+    """The forecast input's bounds, from the form that checks them, for cards that draw the input by hand."""
+    attrs = ForecastForm.base_fields["percent"].widget.attrs
+    return mark_safe(" ".join(f'{name}="{escape(attrs[name])}"' for name in ("min", "max", "step")))
 
 
 @register.filter
@@ -44,3 +54,7 @@ def select_options(field) -> str:
         f'<option value="{escape(value)}"{" selected" if str(value) == selected else ""}>{escape(label)}</option>'
         for value, label in field.field.choices
     ))
+
+
+register.filter("day", formats.day)
+register.filter("moment", formats.moment)

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from tracker.cache import invalidate_scoreboard
 from tracker.deletion import StillReferenced, delete_unreferenced, references_to
 from tracker.editing import StaleEdit
+from tracker.formats import day
 from tracker.models import Prediction
 
 
@@ -26,6 +28,21 @@ def safe_next(request: HttpRequest, default: str) -> str:
                                        require_https=request.is_secure()):
         return target
     return default
+
+
+def page_of(items, number: str | None, per_page: int) -> Page:
+    """Paginator.get_page, except that a number below 1 means the first page, not the last."""
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    return Paginator(items, per_page).get_page(number)
+
+
+def quoted(obj) -> str:
+    """An object's name in quotation marks, once: a quote's name already wears them."""
+    text = str(obj)
+    return text if text.startswith("“") and text.endswith("”") else f"“{text}”"
 
 
 def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initial) -> HttpResponse:
@@ -48,7 +65,7 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
                 invalidate_scoreboard()
         except StaleEdit as stale:
             return stale_edit(request, form, stale.current)
-        messages.success(request, f"{name.capitalize()} “{saved}” saved.")
+        messages.success(request, f"{name.capitalize()} {quoted(saved)} saved.")
         if request.htmx:
             return HttpResponseClientRedirect(saved.get_absolute_url())
         return redirect(saved)
@@ -100,7 +117,7 @@ def shown(field: forms.Field, value) -> str:
 def resolution_note(current) -> str:
     """What the edit form cannot show: that the prediction was resolved meanwhile."""
     if isinstance(current, Prediction) and not current.is_open:
-        return f"It is now resolved “{current.get_status_display()}” (on {current.resolved_on:%d %b %Y})."
+        return f"It is now resolved “{current.get_status_display()}” (on {day(current.resolved_on)})."
     return ""
 
 
@@ -118,7 +135,7 @@ def delete_object(request: HttpRequest, model, pk: int, *, gone_to: str | Callab
         except StillReferenced as exc:
             references, status = exc.references, 409
         else:
-            messages.success(request, f"{meta.verbose_name.capitalize()} “{obj}” deleted.")
+            messages.success(request, f"{meta.verbose_name.capitalize()} {quoted(obj)} deleted.")
             return redirect(target)
     else:
         references, status = references_to(obj), 200

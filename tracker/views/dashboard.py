@@ -1,7 +1,5 @@
 """The dashboard and the scoreboard."""
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 
@@ -15,6 +13,7 @@ from tracker.cache import cached_page, cached_scoreboard
 from tracker.charts import calibration_chart, over_time_chart
 from tracker.models import Prediction, Signal, Thesis, attach_forecast_views
 from tracker.scoring import COLUMNS, csv_rows, table_csv_rows
+from tracker.spreadsheet import csv_text
 from tracker.summary import page_summary, summary_of
 
 DUE_ON_DASHBOARD = 10
@@ -122,8 +121,7 @@ def scoreboard_download(board: dict, download: str, table: str | None = None) ->
         data = board[table] if table else board
         response = HttpResponse(json.dumps(data, indent=2), content_type="application/json")
     else:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(table_csv_rows(board, table) if table else csv_rows(board))
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        rows = table_csv_rows(board, table) if table else csv_rows(board)
+        response = HttpResponse(csv_text(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -12,12 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import push_url, trigger_client_event
 
 from tracker import services
+from tracker.formats import day
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
-from tracker.models import Prediction, attach_forecast_views
+from tracker.models import Forecast, Prediction, attach_forecast_views
 from tracker.summary import page_summary
 from tracker.templatetags.tracker import percent
 
-from .common import safe_next
+from .common import page_of, safe_next
 
 PER_PAGE = 20
 
@@ -33,7 +35,7 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
         predictions = form.filter(predictions)
     else:
         predictions = predictions.order_by("resolve_by", "id")
-    page = Paginator(predictions, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(predictions, request.GET.get("page"), PER_PAGE)
     attach_forecast_views(page.object_list, request.user)
     query = request.GET.copy()
     query.pop("page", None)
@@ -63,9 +65,23 @@ def detail_context(request: HttpRequest, prediction: Prediction, **extra) -> dic
         "theses": prediction.theses.all(),
         "signals": prediction.signals.order_by("-occurred_on"),
         "forecasts": forecasts,
+        "counted": counted_forecasts(prediction, forecasts),
         "history": prediction.history.select_related("actor").order_by("-at", "-id"),
         **extra,
     }
+
+
+def counted_forecasts(prediction: Prediction, forecasts: list[Forecast]) -> set[int] | None:
+    """The ids of the forecasts the scoreboard counts (None when the outcome is not scored): each forecaster's
+    latest made before the day of the resolution, 00:00 UTC, the rule of tracker.scoring's query."""
+    if prediction.status not in (Prediction.Status.TRUE, Prediction.Status.FALSE):
+        return None
+    day_starts = datetime.combine(prediction.resolved_on, time.min, tzinfo=UTC)
+    latest: dict[int, int] = {}
+    for forecast in forecasts:  # newest first
+        if forecast.made_at < day_starts:
+            latest.setdefault(forecast.user_id, forecast.pk)
+    return set(latest.values())
 
 
 def card_response(request: HttpRequest, prediction: Prediction, *, status: int = 200, **extra) -> HttpResponse:
@@ -110,7 +126,7 @@ def conflict_message(current: Prediction) -> str:
     if current.is_open:
         state = "it is open again"
     else:
-        state = f"it is now resolved “{current.get_status_display()}” (on {current.resolved_on:%d %b %Y})"
+        state = f"it is now resolved “{current.get_status_display()}” (on {day(current.resolved_on)})"
     return f"Not saved: someone else changed this prediction since you loaded the page — {state}. Review and retry."
 
 
@@ -171,5 +187,5 @@ def forecast(request: HttpRequest, pk: int) -> HttpResponse:
         current = conflict.current
         return refused(request, current, 409, f"Not saved: forecasts are closed, because this prediction was "
                                               f"resolved “{current.get_status_display()}” on "
-                                              f"{current.resolved_on:%d %b %Y}.")
+                                              f"{day(current.resolved_on)}.")
     return after_action(request, prediction, f"Forecast saved: {percent(forecast.probability)}.", focus="forecast")

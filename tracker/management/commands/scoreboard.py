@@ -1,5 +1,3 @@
-import csv
-import io
 import json
 from datetime import date
 
@@ -7,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.scoring import compute_scoreboard, csv_rows
+from tracker.spreadsheet import csv_text
 
 
 class Command(BaseCommand):
@@ -35,6 +34,4 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps(board, indent=2))
         else:
-            out = io.StringIO()
-            csv.writer(out, lineterminator="\n").writerows(csv_rows(board))
-            self.stdout.write(out.getvalue(), ending="")
+            self.stdout.write(csv_text(csv_rows(board)), ending="")
