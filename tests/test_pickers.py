@@ -55,9 +55,9 @@ def test_a_form_over_a_thousand_quotes_lists_only_the_first_matches(editor_clien
 def test_a_saved_objects_picks_are_shown_ticked_however_far_down_the_list(editor_client):
     quotes = many_quotes(1_000)
     thesis = make_thesis()
-    thesis.quotes.add(quotes[-1], quotes[500])
+    thesis.quotes.add(quotes[0], quotes[500])
     shown = boxes(editor_client.get(f"/theses/{thesis.pk}/edit/").content.decode(), "quotes")
-    assert shown[quotes[-1].pk] is True and shown[quotes[500].pk] is True
+    assert shown[quotes[0].pk] is True and shown[quotes[500].pk] is True
     assert sum(shown.values()) == 2 and len(shown) == 2 + SHOWN
 
 
@@ -98,16 +98,16 @@ def test_without_javascript_find_reloads_the_form_with_the_matches_and_keeps_the
 
 def test_a_quote_picked_by_a_search_saves_though_the_form_never_listed_it(editor_client):
     quotes = many_quotes(1_000)
-    far = quotes[-1]
+    far = quotes[0]  # the oldest: listed last
     assert far.pk not in boxes(editor_client.get("/predictions/new/").content.decode(), "quotes")
-    response = editor_client.post("/predictions/new/", prediction_post(quotes=[far.pk, quotes[0].pk]))
+    response = editor_client.post("/predictions/new/", prediction_post(quotes=[far.pk, quotes[-1].pk]))
     assert response.status_code == 302
-    assert set(Prediction.objects.get().quotes.all()) == {far, quotes[0]}
+    assert set(Prediction.objects.get().quotes.all()) == {far, quotes[-1]}
 
 
 def test_after_a_validation_error_the_picks_are_still_ticked_and_the_list_still_short(editor_client):
     quotes = many_quotes(1_000)
-    picked = [quotes[-1].pk, quotes[700].pk]
+    picked = [quotes[0].pk, quotes[300].pk]
     response = editor_client.post("/predictions/new/?pick-quotes=remark", prediction_post(statement="",
                                                                                           quotes=picked))
     assert response.status_code == 422

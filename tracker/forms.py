@@ -84,7 +84,8 @@ class QuoteChoiceField(ManyPicker):
 
 
 def quote_choices():
-    return Quote.objects.select_related("speaker", "source").order_by("source__title", "timestamp_seconds", "key")
+    # Newest first: the quote just added is the one most often picked, and the first matches need no sort.
+    return Quote.objects.select_related("speaker", "source").order_by("-pk")
 
 
 class SecondsField(forms.IntegerField):

@@ -32,11 +32,21 @@ SEARCHED: dict[type[Model], tuple[tuple[str, ...], str]] = {
 }
 
 
+def contains(model: type[Model], column: str, word: str) -> Q:
+    """`column` (`text`, or across a relation `speaker__name`) contains `word`, ignoring case."""
+    relation, _, field = column.partition("__")
+    if not field:
+        return Q(**{f"{column}__icontains": word})
+    # The few related rows that match, rather than a join that tests every row's speaker and source.
+    related = model._meta.get_field(relation).related_model
+    return Q(**{f"{relation}__in": related.objects.filter(**{f"{field}__icontains": word}).values("pk")})
+
+
 def matching(queryset: QuerySet, words: str) -> QuerySet:
     """The rows with every word, in any order, in one of the model's searched columns."""
     columns, _ = SEARCHED[queryset.model]
     for word in words.split()[:MAX_WORDS]:
-        queryset = queryset.filter(reduce(or_, (Q(**{f"{column}__icontains": word}) for column in columns)))
+        queryset = queryset.filter(reduce(or_, (contains(queryset.model, column, word) for column in columns)))
     return queryset if queryset.ordered else queryset.order_by("-pk")
 
 
