@@ -9,7 +9,7 @@ function enhancePicker(picker) {
   const find = picker.querySelector("[data-picker-find]");
   if (!search || !find) return;
   // Typing finds already; the button would reload the page and lose what is typed in the other fields.
-  find.hidden = true;
+  find.remove();
   search.addEventListener("keydown", (event) => {
     if (event.key !== "Enter") return;
     event.preventDefault();  // Enter would send the search's own form, a reload, for the same reason
