@@ -28,6 +28,7 @@ from .models import (
     Thesis,
     format_timestamp,
 )
+from .pickers import ManyPicker, OnePicker, PickerForm
 from .validators import to_key, validate_key
 
 Status = Prediction.Status
@@ -144,10 +145,8 @@ class KeyedForm(VersionedForm):
         return super().save(commit)
 
 
-class QuoteChoiceField(forms.ModelMultipleChoiceField):
+class QuoteChoiceField(ManyPicker):
     """The quote picker: each quote shown with its speaker and moment."""
-
-    widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, quote: Quote) -> str:
         who = quote.speaker.name if quote.speaker else "Unattributed"
@@ -156,7 +155,8 @@ class QuoteChoiceField(forms.ModelMultipleChoiceField):
 
 
 def quote_choices():
-    return Quote.objects.select_related("speaker", "source").order_by("source__title", "timestamp_seconds", "key")
+    # Newest first: the quote just added is the one most often picked, and the first matches need no sort.
+    return Quote.objects.select_related("speaker", "source").order_by("-pk")
 
 
 class SecondsField(forms.IntegerField):
@@ -210,13 +210,14 @@ class CompanyForm(KeyedForm):
         labels = {"url": "Website"}
 
 
-class SourceForm(KeyedForm):
+class SourceForm(PickerForm, KeyedForm):
     key_from = "title"
     duration_seconds = SecondsField(required=False, label="Duration")
 
     class Meta:
         model = Source
         fields = ["kind", "title", "publisher", "author", "published_on", "url", "duration_seconds", "key"]
+        field_classes = {"author": OnePicker}
         widgets = {"published_on": DateInput()}
         labels = {"url": "URL"}
 
@@ -229,7 +230,7 @@ class SourceForm(KeyedForm):
         return duration
 
 
-class QuoteForm(KeyedForm):
+class QuoteForm(PickerForm, KeyedForm):
     key_from = "text"
     timestamp_seconds = SecondsField(required=False, label="Moment in the recording",
                                      help_text="Where it is said: h:mm:ss, m:ss or seconds. Blank for text.")
@@ -237,6 +238,7 @@ class QuoteForm(KeyedForm):
     class Meta:
         model = Quote
         fields = ["source", "speaker", "text", "timestamp_seconds", "key"]
+        field_classes = {"source": OnePicker, "speaker": OnePicker}
         labels = {"text": "Verbatim text"}
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
 
@@ -249,15 +251,15 @@ class QuoteForm(KeyedForm):
         return data
 
 
-class ThesisForm(KeyedForm):
+class ThesisForm(PickerForm, KeyedForm):
     key_from = "title"
     quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
 
     class Meta:
         model = Thesis
         fields = ["title", "stance", "status", "rationale", "opened_on", "companies", "quotes", "key"]
-        widgets = {"opened_on": DateInput(), "companies": forms.CheckboxSelectMultiple,
-                   "rationale": forms.Textarea(attrs={"rows": 5})}
+        field_classes = {"companies": ManyPicker}
+        widgets = {"opened_on": DateInput(), "rationale": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -289,7 +291,7 @@ class TagsField(forms.CharField):
 STATED = bounds(Prediction, "stated_probability")  # a probability; the form asks for a percentage
 
 
-class PredictionForm(KeyedForm):
+class PredictionForm(PickerForm, KeyedForm):
     key_from = "statement"
     field_order = ["statement", "speaker", "source", "made_on", "resolve_by", "criteria", "stated_percent", "tags",
                    "quotes", "theses", "companies", "key"]
@@ -304,9 +306,9 @@ class PredictionForm(KeyedForm):
         model = Prediction
         fields = ["statement", "speaker", "source", "made_on", "resolve_by", "criteria", "quotes", "theses",
                   "companies", "key"]
+        field_classes = {"speaker": OnePicker, "source": OnePicker, "theses": ManyPicker, "companies": ManyPicker}
         widgets = {"made_on": DateInput(), "resolve_by": DateInput(),
-                   "statement": forms.Textarea(attrs={"rows": 3}), "criteria": forms.Textarea(attrs={"rows": 3}),
-                   "theses": forms.CheckboxSelectMultiple, "companies": forms.CheckboxSelectMultiple}
+                   "statement": forms.Textarea(attrs={"rows": 3}), "criteria": forms.Textarea(attrs={"rows": 3})}
         labels = {"criteria": "Resolution criteria", "resolve_by": "Resolve by"}
 
     def __init__(self, *args, **kwargs):
@@ -371,14 +373,14 @@ class PredictionForm(KeyedForm):
         return prediction
 
 
-class SignalForm(KeyedForm):
+class SignalForm(PickerForm, KeyedForm):
     key_from = "title"
 
     class Meta:
         model = Signal
         fields = ["title", "occurred_on", "direction", "url", "summary", "theses", "predictions", "key"]
-        widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3}),
-                   "theses": forms.CheckboxSelectMultiple, "predictions": forms.CheckboxSelectMultiple}
+        field_classes = {"theses": ManyPicker, "predictions": ManyPicker}
+        widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 3})}
         labels = {"occurred_on": "Date", "url": "Link"}
 
 

@@ -182,7 +182,7 @@ class Quote(Keyed):
         return link_at(self.source.url, self.timestamp_seconds)
 
     def get_absolute_url(self) -> str:
-        return f"{self.source.get_absolute_url()}#quote-{self.key}"
+        return reverse("quote_detail", args=[self.pk])  # which page of its source shows it changes
 
 
 class Tag(models.Model):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("sources/<int:pk>/edit/", catalog.source_edit, name="source_edit"),
     path("sources/<int:pk>/delete/", catalog.source_delete, name="source_delete"),
     path("quotes/new/", catalog.quote_edit, name="quote_create"),
+    path("quotes/<int:pk>/", catalog.quote_detail, name="quote_detail"),
     path("quotes/<int:pk>/edit/", catalog.quote_edit, name="quote_edit"),
     path("quotes/<int:pk>/delete/", catalog.quote_delete, name="quote_delete"),
     path("people/", catalog.person_list, name="person_list"),

@@ -1,8 +1,9 @@
 """Sources, people, companies, quotes and signals: lists, detail pages and their forms."""
 
-from django.db.models import Count, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -25,10 +26,33 @@ def outcome_counts(prefix: str = "predictions") -> dict:
     }
 
 
-def predictions_of(request: HttpRequest, **filters) -> list[Prediction]:
-    predictions = list(Prediction.objects.with_relations().filter(**filters).order_by("resolve_by", "id"))
-    attach_forecast_views(predictions, request.user)
-    return predictions
+QUOTES_PER_PAGE = 100
+PREDICTIONS_PER_PAGE = 20
+# A source's quotes in the order they were said; quotes without a moment (from a text) last on every database.
+SAID_ORDER = (F("timestamp_seconds").asc(nulls_last=True), "key")
+
+
+def page_of(request: HttpRequest, items: QuerySet, param: str, per_page: int) -> Page:
+    """The page of `items` that ?<param>=N asks for (the nearest one if there is no such page), with links to
+    the pages either side that keep the rest of the query."""
+    page = Paginator(items, per_page).get_page(request.GET.get(param))
+    page.object_list = list(page.object_list)
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}"
+
+    page.previous_url = url(page.previous_page_number()) if page.has_previous() else ""
+    page.next_url = url(page.next_page_number()) if page.has_next() else ""
+    return page
+
+
+def predictions_of(request: HttpRequest, **filters) -> Page:
+    predictions = Prediction.objects.with_relations().filter(**filters).order_by("resolve_by", "id")
+    page = page_of(request, predictions, "predictions_page", PREDICTIONS_PER_PAGE)
+    attach_forecast_views(page.object_list, request.user)
+    return page
 
 
 @require_GET
@@ -42,10 +66,24 @@ def source_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source.objects.select_related("author"), pk=pk)
-    quotes = source.quotes.select_related("speaker").order_by("timestamp_seconds", "key")
+    quotes = source.quotes.select_related("speaker").order_by(*SAID_ORDER)
     return render(request, "catalog/source_detail.html", {
-        "source": source, "quotes": quotes, "predictions": predictions_of(request, source=source),
+        "source": source, "quotes": page_of(request, quotes, "quotes_page", QUOTES_PER_PAGE),
+        "predictions": predictions_of(request, source=source),
        })
+
+
+@require_GET
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A quote's lasting link: the page of its source's quotes that shows it."""
+    quote = get_object_or_404(Quote.objects.select_related("source"), pk=pk)
+    at, key = quote.timestamp_seconds, quote.key
+    if at is None:
+        earlier = Q(timestamp_seconds__isnull=False) | Q(timestamp_seconds__isnull=True, key__lt=key)
+    else:
+        earlier = Q(timestamp_seconds__lt=at) | Q(timestamp_seconds=at, key__lt=key)
+    page = quote.source.quotes.filter(earlier).count() // QUOTES_PER_PAGE + 1
+    return redirect(f"{quote.source.get_absolute_url()}?quotes_page={page}#quote-{key}")
 
 
 @require_GET
@@ -57,10 +95,11 @@ def person_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.annotate(**outcome_counts()), pk=pk)
-    quotes = person.quotes.select_related("source").order_by("source", "timestamp_seconds")
+    quotes = person.quotes.select_related("source").order_by("source", *SAID_ORDER)
     scored = person.n_true + person.n_false
     return render(request, "catalog/person_detail.html", {
-        "person": person, "quotes": quotes, "predictions": predictions_of(request, speaker=person),
+        "person": person, "quotes": page_of(request, quotes, "quotes_page", QUOTES_PER_PAGE),
+        "predictions": predictions_of(request, speaker=person),
         "accuracy": person.n_true / scored if scored else None})
 
 

@@ -19,6 +19,7 @@ from tracker.deletion import StillReferenced, delete_unreferenced, references_to
 from tracker.editing import StaleEdit
 from tracker.formats import day
 from tracker.models import Prediction
+from tracker.pickers import PickerForm
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -58,6 +59,12 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
     # Preset choices (?source=3 from a source's page) apply to new objects only, and only when given.
     preset = {name: value for name, value in initial.items() if value is not None} if instance is None else {}
     form = form_class(data, instance=instance, initial=preset)
+    if isinstance(form, PickerForm):
+        form.find(request.GET)
+        if request.method == "GET" and request.htmx and (picker := form.searched_picker(request.htmx.trigger_name)):
+            # A picker's search box: its choices for what it holds now (ticked, typed), as the request says.
+            picker = form_class(request.GET, instance=instance).find(request.GET)[picker.name]
+            return render(request, "objects/_picker.html#choices", {"field": picker})
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
