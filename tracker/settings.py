@@ -148,8 +148,10 @@ WHITENOISE_USE_FINDERS = True
 
 # An uploaded bundle larger than this is refused before it is parsed.
 BUNDLE_MAX_BYTES = int(os.environ.get("BUNDLE_MAX_BYTES", str(5 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = BUNDLE_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = BUNDLE_MAX_BYTES + 1024 * 1024
+# A transcript (uploaded or pasted) larger than this is refused before it is parsed.
+TRANSCRIPT_MAX_BYTES = int(os.environ.get("TRANSCRIPT_MAX_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(BUNDLE_MAX_BYTES, TRANSCRIPT_MAX_BYTES) + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(BUNDLE_MAX_BYTES, TRANSCRIPT_MAX_BYTES) + 1024 * 1024
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
