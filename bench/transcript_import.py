@@ -5,7 +5,8 @@
 Uses its own SQLite file under var/bench/ (DATABASE_URL to use another database), with DEBUG off. Measures,
 each as the median of `runs`: parsing and merging alone (`prepare`); the command line import (parse, map
 speakers, save); and the browser's two steps through Django's test client (upload to the review page; save).
-(The test environment is set up so the client returns the review form.) Peak memory is measured in a separate run under tracemalloc (Python allocations), plus the process's peak RSS.
+(The test environment is set up so the client returns the review form.) Peak memory is measured in a
+separate run under tracemalloc (Python allocations), plus the process's peak RSS.
 """
 
 import io
@@ -44,9 +45,12 @@ from tracker.transcripts.store import prepare  # noqa: E402
 
 HOURS, CUES = 4, 3000
 SPEAKERS = ["Dwarkesh Patel", "Dario Amodei", "SPEAKER_02", "Ben Gilbert"]
-VOCABULARY = ("the model will scale compute next year revenue approx. $14.2 bn. growth of 3.5% we think "
-              "Mr. Huang said chips data centres by 2027 I expect margins to recover inference costs fall "
-              "and so on it is likely that agents write most code U.S. exports power grid").split()
+VOCABULARY = [
+    "the", "model", "will", "scale", "compute", "next", "year", "revenue", "approx.", "$14.2", "bn.", "growth",
+    "of", "3.5%", "we", "think", "Mr.", "Huang", "said", "chips", "data", "centres", "by", "2027", "I", "expect",
+    "margins", "to", "recover", "inference", "costs", "fall", "and", "so", "on", "it", "is", "likely", "that",
+    "agents", "write", "most", "code", "U.S.", "exports", "power", "grid",
+]
 
 
 def generate(seed: int = 1) -> str:

@@ -47,7 +47,8 @@ def test_importing_replaces_a_sources_transcript_and_keeps_its_quotes():
     report = import_transcripts([{"source": source.key, "segments": [
         {"start": 0.5, "end": None, "speaker": None, "text": "Only this."}]}])
     assert report["updated"] == 1
-    assert list(TranscriptSegment.objects.filter(source=source).values_list("start_ms", "text")) == [(500, "Only this.")]
+    rows = TranscriptSegment.objects.filter(source=source).values_list("start_ms", "text")
+    assert list(rows) == [(500, "Only this.")]
     assert Quote.objects.filter(pk=quote.pk).exists()
 
 
