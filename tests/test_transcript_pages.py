@@ -146,8 +146,8 @@ def test_members_cannot_upload_transcripts_or_quote_sentences(member_client):
     source = make_source()
     TranscriptSegment.objects.create(source=source, position=0, text="Hello.")
     assert upload(member_client, source, "whisper.json").status_code == 403
-    quote_url = reverse("transcript_quote", args=[source.pk, 0])
-    assert member_client.post(quote_url).status_code == 403
+    quote_url = reverse("transcript_quote", args=[source.pk])
+    assert member_client.post(quote_url, {"first": 1}).status_code == 403
     assert Quote.objects.count() == 0
 
 
@@ -188,10 +188,34 @@ def test_a_sentence_becomes_a_quote_at_its_moment_in_one_click(editor_client):
     source = make_source()
     TranscriptSegment.objects.create(source=source, position=7, start_ms=3_723_999, end_ms=3_725_000,
                                      speaker=speaker, text="Models write most of the code by 2027.")
-    response = editor_client.post(reverse("transcript_quote", args=[source.pk, 7]))
+    response = editor_client.post(reverse("transcript_quote", args=[source.pk]), {"first": 8})
     quote = Quote.objects.get()
     assert (quote.source, quote.speaker, quote.text, quote.timestamp_seconds) == (
         source, speaker, "Models write most of the code by 2027.", 3723)
     assert response["Location"] == quote.get_absolute_url()
-    editor_client.post(reverse("transcript_quote", args=[source.pk, 7]))
+    editor_client.post(reverse("transcript_quote", args=[source.pk]), {"first": 8})
     assert Quote.objects.count() == 1
+
+
+def test_a_passage_of_several_sentences_becomes_one_quote_at_the_moment_it_starts(editor_client):
+    source = make_source()
+    segments(source, 5, speaker=make_person())
+    editor_client.post(reverse("transcript_quote", args=[source.pk]), {"first": 2, "last": 4})
+    quote = Quote.objects.get()
+    assert (quote.text, quote.timestamp_seconds) == ("Sentence number 1. Sentence number 2. Sentence number 3.", 1)
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"first": 4, "last": 2}, "Choose a sentence, or a passage"),
+    ({"first": 1, "last": 31}, "at most 30 sentences"),
+    ({"first": 2, "last": 9}, "The transcript has no sentence 5."),
+    ({"first": "x"}, "Choose a sentence"),
+    ({"first": 3, "last": 4}, "more than one speaker"),
+])
+def test_a_passage_that_cannot_be_a_quote_is_refused_with_a_message(editor_client, fields, message):
+    source = make_source()
+    segments(source, 3, speaker=make_person())
+    TranscriptSegment.objects.create(source=source, position=3, speaker=make_person(), text="Someone else.")
+    response = editor_client.post(reverse("transcript_quote", args=[source.pk]), fields, follow=True)
+    assert message in response.content.decode()
+    assert Quote.objects.count() == 0

@@ -22,6 +22,8 @@ from tracker.transcripts.store import TranscriptExists, prepare, save_transcript
 # Uploading a transcript edits the source it belongs to.
 UPLOAD_PERMISSION = "tracker.change_source"
 QUOTE_PERMISSION = "tracker.add_quote"
+# A quote is a passage, not a chapter.
+MAX_QUOTED_SENTENCES = 30
 # How long an upload waits for its speakers to be reviewed.
 REVIEW_SECONDS = 60 * 60
 
@@ -93,18 +95,39 @@ def transcript_save(request: HttpRequest, pk: int) -> HttpResponse:
     return _review(request, source, parsed, form, status=422)
 
 
+def _sentence_number(request: HttpRequest, name: str) -> int | None:
+    value = request.POST.get(name, "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) <= 10**6 else None
+
+
 @require_POST
-def transcript_quote(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    """A sentence of the transcript, as said, becomes a quote at its moment."""
+def transcript_quote(request: HttpRequest, pk: int) -> HttpResponse:
+    """A sentence of the transcript (`first`), or a passage (`first` to `last`, as numbered on the page), as
+    said, becomes a quote at the moment it starts."""
     source = _source_for(request, pk, QUOTE_PERMISSION, "add quotes")
-    segment = get_object_or_404(TranscriptSegment.objects.select_related("speaker"), source=source,
-                                position=position)
+    first = _sentence_number(request, "first")
+    last = _sentence_number(request, "last") or first
+    back = f"{source.get_absolute_url()}#transcript"
+    if first is None or last < first or last - first >= MAX_QUOTED_SENTENCES:
+        messages.error(request, f"Choose a sentence, or a passage of at most {MAX_QUOTED_SENTENCES} sentences "
+                                f"(first number, then a later one).")
+        return redirect(back)
+    passage = list(TranscriptSegment.objects.filter(source=source, position__range=(first - 1, last - 1))
+                   .select_related("speaker").order_by("position"))
+    if len(passage) != last - first + 1:
+        # Positions run on without gaps, so the first one missing is right after those found.
+        messages.error(request, f"The transcript has no sentence {first + len(passage)}.")
+        return redirect(back)
+    if len({s.speaker_id for s in passage}) > 1:
+        messages.error(request, f"Sentences {first} to {last} have more than one speaker; a quote has one.")
+        return redirect(back)
+    text, start = " ".join(s.text for s in passage), passage[0]
     with transaction.atomic():
-        quote = Quote.objects.filter(source=source, text=segment.text, timestamp_seconds=segment.seconds).first()
+        quote = Quote.objects.filter(source=source, text=text, timestamp_seconds=start.seconds).first()
         if quote:
             messages.info(request, f"Already quoted: {quote}.")
         else:
-            quote = Quote.objects.create(key=unique_key(Quote, segment.text), source=source, speaker=segment.speaker,
-                                         text=segment.text, timestamp_seconds=segment.seconds)
+            quote = Quote.objects.create(key=unique_key(Quote, text), source=source, speaker=start.speaker,
+                                         text=text, timestamp_seconds=start.seconds)
             messages.success(request, f"Quote {quote} added.")
     return redirect(quote.get_absolute_url())
