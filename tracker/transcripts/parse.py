@@ -182,10 +182,11 @@ def seconds_to_ms(value: float | None) -> int | None:
     return None if value is None else round(value * 1000)
 
 
-def _segments(data, where_list: str) -> list:
-    segments = data.get("segments") if isinstance(data, dict) else None
+def _segments(data) -> list:
+    """The segments: a top-level list, or the object's `segments` list."""
+    segments = data if isinstance(data, list) else data.get("segments") if isinstance(data, dict) else None
     if not isinstance(segments, list):
-        raise TranscriptError("", f"expected a JSON object with a list of {where_list}")
+        raise TranscriptError("", "expected a JSON object with a list of segments (or a list of segments)")
     return segments
 
 
@@ -198,7 +199,7 @@ def parse_json(text: str) -> list[Cue]:
         raise TranscriptError(f"line {exc.lineno}", f"malformed JSON: {exc.msg}") from None
     except RecursionError:
         raise TranscriptError("", "the JSON is nested too deeply") from None
-    segments = _segments(data, "segments")
+    segments = _segments(data)
     podcast = bool(segments) and isinstance(segments[0], dict) and "body" in segments[0]
     model = PodcastSegment if podcast else WhisperSegment
     cues: list[Cue] = []
@@ -271,7 +272,9 @@ class _TranscriptHTML(HTMLParser):
                 raise TranscriptError(where, f"unreadable time {text.strip()!r} (use h:mm:ss or mm:ss)")
             self.start_ms = ms
         else:
-            self.cues.append(Cue(self.start_ms, None, self.speaker, " ".join(text.split()), where))
+            label, text = split_speaker(" ".join(text.split()))  # "<p>Anna: Hello.</p>" without a <cite>
+            self.speaker = label or self.speaker
+            self.cues.append(Cue(self.start_ms, None, self.speaker, text, where))
         self.open = None
 
 
@@ -313,6 +316,8 @@ def parse_text(text: str) -> list[Cue]:
 # --- Detection -------------------------------------------------------------------------------------------
 
 SRT_START = re.compile(r"^\s*\d+\s*\r?\n[^\n]*-->")
+JSON_START = re.compile(r"^(?:\{|\[\s*[{\]])")
+TIMING_LINE = re.compile(r"^[ \t]*[\d:.,]+[ \t]*-->", re.MULTILINE)
 
 
 def detect(text: str) -> str:
@@ -320,7 +325,7 @@ def detect(text: str) -> str:
     head = text.lstrip()
     if head.startswith("WEBVTT"):
         return "vtt"
-    if head.startswith("{") or (head.startswith("[") and not TEXT_MARK.match(head)):
+    if JSON_START.match(head):
         return "json"
     if SRT_START.match(text):
         return "srt"
@@ -341,6 +346,12 @@ def read(text: str) -> tuple[str, list[Cue]]:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise TranscriptError(f"line {line}", "contains a NUL character: this is not a text file")
     kind = detect(text)
+    if kind in {"text", "html"} and (timing := TIMING_LINE.search(text)):
+        # Subtitle cues without the WEBVTT header or the SRT numbering: reading them as text would keep the
+        # timing lines as words.
+        line = text.count("\n", 0, timing.start()) + 1
+        raise TranscriptError(f"line {line}", "a subtitle timing line, but the file is neither WebVTT (it would "
+                                              "start with WEBVTT) nor SRT (numbered cues)")
     cues = PARSERS[kind](text)
     if not any(cue.text.strip() for cue in cues):
         raise TranscriptError("", "the transcript has no words")
