@@ -17,6 +17,7 @@ def said(text: str) -> list[tuple]:
     ("\ufeffWEBVTT\r\n\r\n00:01.000 --> 00:02.000\r\n<v Ann>Hi.\r\n", [(1000, "Ann", "Hi.")]),
     ("WEBVTT\n\n00:01.000 --> 00:02.000 align:start position:10%\n<v.loud Bob>Yes.</v> <v Ann>No.</v>\n",
      [(1000, "Bob", "Yes."), (1000, "Ann", "No.")]),
+    ("1\n00:00:01,000 --> 00:00:02,000\nAnna: <i>Hi</i> &amp; bye.\n", [(1000, "Anna", "Hi & bye.")]),
     ('[{"start": 0.5, "end": 1, "text": "Hi."}]', [(500, None, "Hi.")]),
     ("<html><p>Anna: Hello.</p><p>More.</p></html>", [(None, "Anna", "Hello."), (None, "Anna", "More.")]),
     ("[speaker note] Hello.", [(None, None, "[speaker note] Hello.")]),

@@ -219,3 +219,16 @@ def test_a_passage_that_cannot_be_a_quote_is_refused_with_a_message(editor_clien
     response = editor_client.post(reverse("transcript_quote", args=[source.pk]), fields, follow=True)
     assert message in response.content.decode()
     assert Quote.objects.count() == 0
+
+
+def test_deleting_a_source_takes_its_transcript_but_a_person_who_speaks_in_one_is_kept(editor_client):
+    speaker = make_person()
+    source, other = make_source(), make_source()
+    segments(source, 2)
+    segments(other, 1, speaker=speaker)
+    editor_client.post(reverse("source_delete", args=[source.pk]))
+    assert not TranscriptSegment.objects.filter(source_id=source.pk).exists()
+    response = editor_client.post(reverse("person_delete", args=[speaker.pk]))
+    assert response.status_code == 409
+    assert "1 transcript sentence" in response.content.decode()
+    assert Person.objects.filter(pk=speaker.pk).exists()

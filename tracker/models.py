@@ -444,6 +444,7 @@ class TranscriptSegment(models.Model):
 
     class Meta:
         ordering = ["source", "position"]
+        verbose_name = "transcript sentence"
         constraints = [
             # One sentence per place; the index also serves reading a transcript in order.
             models.UniqueConstraint(fields=["source", "position"], name="transcript_segment_unique_position"),

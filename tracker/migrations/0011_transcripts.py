@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
                 ('speaker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transcript_segments', to='tracker.person')),
             ],
             options={
+                'verbose_name': 'transcript sentence',
                 'ordering': ['source', 'position'],
                 'constraints': [models.UniqueConstraint(fields=('source', 'position'), name='transcript_segment_unique_position'), models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='transcript_segment_text_not_empty'), models.CheckConstraint(condition=models.Q(('start_ms__isnull', True), ('end_ms__isnull', True), ('end_ms__gte', models.F('start_ms')), _connector='OR'), name='transcript_segment_end_after_start')],
             },

@@ -150,7 +150,9 @@ def parse_srt(text: str) -> list[Cue]:
         where = f"cue {n}"
         start, end = _ms(subtitle.start), _ms(subtitle.end)
         _check_times(start, end, where)
-        cues.extend(_labelled_lines(html.unescape(subtitle.content), start, end, where))
+        # SRT files carry <i>, <b> and <font> tags too; they are not words.
+        text = html.unescape(webvtt.Caption.CUE_TEXT_TAGS.sub("", subtitle.content))
+        cues.extend(_labelled_lines(text, start, end, where))
     return cues
 
 
