@@ -42,3 +42,29 @@ def test_an_editor_uploads_a_transcript_maps_a_speaker_and_quotes_a_sentence(edi
     expect(figure.get_by_role("link", name="Listen at 0:02")).to_have_attribute(
         "href", "https://www.youtube.com/watch?v=abc123&t=2s")
     assert (quote.speaker, quote.timestamp_seconds) == (None, 2)
+
+
+def test_selecting_text_across_sentences_quotes_them_as_one_passage(editor_page: Page):  # noqa: F811
+    page = editor_page
+    source = make_source(title="Dario on scaling", url="https://www.youtube.com/watch?v=abc123", duration_seconds=4000)
+    page.goto(source.get_absolute_url())
+    page.get_by_role("link", name="Upload a transcript").click()
+    page.get_by_label("Or paste the text").fill((SAMPLES / "marks.txt").read_text())
+    page.get_by_role("button", name="Read the transcript").click()
+    page.get_by_role("button", name="Save the transcript").click()
+
+    # Select from inside sentence 2 to inside sentence 3, as a reader would drag across them.
+    page.evaluate("""() => {
+        const texts = [...document.querySelectorAll('#transcript .transcript-line .text')];
+        const range = document.createRange();
+        range.setStart(texts[1].firstChild, 3);
+        range.setEnd(texts[2].firstChild, 5);
+        document.getSelection().removeAllRanges();
+        document.getSelection().addRange(range);
+    }""")
+    expect(page.get_by_label("to")).to_have_value("3")
+    page.get_by_role("button", name="Quote them").click()
+    quote = Quote.objects.get()
+    assert quote.text == "Models get much better. I'd bet on that strongly."
+    assert (quote.speaker.name, quote.timestamp_seconds) == ("Dario Amodei", 9)
+    expect(page.locator(f"#quote-{quote.key}").get_by_role("link", name="Listen at 0:09")).to_be_visible()
