@@ -52,6 +52,8 @@ def test_selecting_text_across_sentences_quotes_them_as_one_passage(editor_page:
     page.get_by_label("Or paste the text").fill((SAMPLES / "marks.txt").read_text())
     page.get_by_role("button", name="Read the transcript").click()
     page.get_by_role("button", name="Save the transcript").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Transcript \(4 sentences\)"))).to_be_visible()
+    page.wait_for_load_state()  # the script that reads selections runs before "load"
 
     # Select from inside sentence 2 to inside sentence 3, as a reader would drag across them.
     page.evaluate("""() => {
