@@ -20,6 +20,7 @@ def said(text: str) -> list[tuple]:
     ("1\n00:00:01,000 --> 00:00:02,000\nAnna: <i>Hi</i> &amp; bye.\n", [(1000, "Anna", "Hi & bye.")]),
     ('[{"start": 0.5, "end": 1, "text": "Hi."}]', [(500, None, "Hi.")]),
     ("<html><p>Anna: Hello.</p><p>More.</p></html>", [(None, "Anna", "Hello."), (None, "Anna", "More.")]),
+    ('<cite>Ben:</cite><time datetime="0:01:02.5">a minute in</time><p>Hi.</p>', [(62500, "Ben", "Hi.")]),
     ("[speaker note] Hello.", [(None, None, "[speaker note] Hello.")]),
     ("(1:02:03.250) Hello.", [(3723250, None, "Hello.")]),
 ])

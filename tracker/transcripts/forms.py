@@ -84,11 +84,12 @@ class SpeakerMappingForm(forms.Form):
         return data
 
     def mapping(self) -> dict[str, Mapped]:
+        """Each label's person, new person or None (also for a person deleted since the page was shown)."""
         people = Person.objects.in_bulk([int(self.cleaned_data[f"speaker_{n}"]) for n in range(len(self.labels))
                                         if self.cleaned_data[f"speaker_{n}"].isdigit()])
         result: dict[str, Mapped] = {}
         for n, label in enumerate(self.labels):
             choice = self.cleaned_data[f"speaker_{n}"]
             result[label] = (NewPerson(self.cleaned_data[f"name_{n}"].strip()) if choice == NEW else
-                             None if choice == NOBODY else people[int(choice)])
+                             None if choice == NOBODY else people.get(int(choice)))
         return result

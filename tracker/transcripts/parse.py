@@ -241,37 +241,40 @@ def clock_ms(text: str) -> int | None:
 
 
 class _TranscriptHTML(HTMLParser):
+    READ = frozenset({"cite", "time", "p"})
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.cues: list[Cue] = []
         self.speaker: str | None = None
         self.start_ms: int | None = None
-        self.open: str | None = None  # the element whose text is being read: cite, time or p
+        self.open: str | None = None  # the element whose text is being read
         self.buffer: list[str] = []
+        self.fixed = False  # the <time> being read gave its time in an attribute
         self.line = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in {"cite", "time", "p"}:
-            self.open, self.buffer, self.line = tag, [], self.getpos()[0]
-            if tag == "time" and dict(attrs).get("datetime"):
-                self.buffer = [dict(attrs)["datetime"]]
-                self.open = "time-attr"
+        if tag in self.READ:
+            self.open, self.line = tag, self.getpos()[0]
+            # <time datetime="0:01:02">1 minute in</time>: the attribute is the machine-readable time.
+            datetime = dict(attrs).get("datetime") if tag == "time" else None
+            self.buffer = [datetime] if datetime else []
+            self.fixed = bool(datetime)
 
     def handle_data(self, data):
-        if self.open in {"cite", "time", "p"}:
+        if self.open and not (self.open == "time" and self.fixed):
             self.buffer.append(data)
 
     def handle_endtag(self, tag):
-        if self.open is None or tag != self.open.removesuffix("-attr"):
+        if tag != self.open:
             return
-        text = "".join(self.buffer)
-        where = f"line {self.line}"
+        text, where = "".join(self.buffer).strip(), f"line {self.line}"
         if tag == "cite":
-            self.speaker = text.strip().removesuffix(":").strip() or None
+            self.speaker = text.removesuffix(":").strip() or None
         elif tag == "time":
-            ms = clock_ms(text.strip().removeprefix("PT"))
+            ms = clock_ms(text)
             if ms is None:
-                raise TranscriptError(where, f"unreadable time {text.strip()!r} (use h:mm:ss or mm:ss)")
+                raise TranscriptError(where, f"unreadable time {text!r} (use h:mm:ss or mm:ss)")
             self.start_ms = ms
         else:
             label, text = split_speaker(" ".join(text.split()))  # "<p>Anna: Hello.</p>" without a <cite>
