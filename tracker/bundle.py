@@ -54,6 +54,7 @@ from .models import (
     Thesis,
 )
 from .services import replay, state_of
+from .transcripts.exchange import TranscriptIn, transcript_problems, transcripts_for_export, write_transcripts
 
 FORMAT = "thesis-tracker/1"
 
@@ -233,6 +234,7 @@ class Bundle(Item):
     signals: list[SignalIn] = []
     forecasts: list[ForecastIn] = []
     history: list[HistoryIn] = []
+    transcripts: list[TranscriptIn] = []
 
 
 @dataclass(frozen=True)
@@ -490,7 +492,21 @@ def check_references(bundle: Bundle, broken_keys: dict[str, set[str]] | None = N
         seen_history.add(ident)
         if h.to_status != "open" and h.resolved_on is None:
             problems.append(Problem(f"history[{i}].resolved_on", f"required when to_status is {h.to_status!r}"))
+    problems += _transcript_problems(bundle, known)
     return problems
+
+
+def _transcript_problems(bundle: Bundle, known: dict[str, set[str]]) -> list[Problem]:
+    transcripts = [t for t in bundle.transcripts if t is not None]
+    if not transcripts:
+        return []
+    durations = dict(Source.objects.filter(key__in={t.source for t in transcripts})
+                     .values_list("key", "duration_seconds"))
+    durations.update({s.key: s.duration_seconds for s in bundle.sources if s is not None})
+    speakers = {s.speaker for t in transcripts for s in t.segments if s.speaker}
+    people = known["people"] | set(Person.objects.filter(key__in=speakers).values_list("key", flat=True))
+    found = transcript_problems(transcripts, durations, people)
+    return [Problem(*line.split(": ", 1)) for line in found]
 
 
 def _namesakes(bundle: Bundle) -> list[Problem]:
@@ -729,6 +745,9 @@ class Importer:
             self._load_references()
             for name, model, _ in KEYED:
                 self._import_keyed(name, model)
+            if self.bundle.transcripts:
+                for outcome, n in write_transcripts(self.bundle.transcripts).items():
+                    getattr(self.report, outcome)["transcripts"] += n
             self._import_forecasts()
             self._import_history()
             if self.problems:
@@ -1082,6 +1101,7 @@ def export() -> Export:
         what = f"history of {values['prediction']!r} at {e['at'].isoformat()}"
         history.append(_dumped(HistoryIn, {f: values[f] for f in HistoryIn.model_fields}, what, problems))
     data["history"] = history
+    data["transcripts"] = transcripts_for_export()
     return Export(json.dumps(data, indent=2, ensure_ascii=False) + "\n", problems)
 
 

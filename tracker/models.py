@@ -501,3 +501,42 @@ class ResolutionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prediction_id}: {self.from_status} → {self.to_status} ({self.action})"
+
+
+class TranscriptSegment(models.Model):
+    """One sentence of a source's transcript, in the order it was said."""
+
+    # A transcript is part of its source: deleting a source entered by mistake takes it along.
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+    start_ms = models.PositiveIntegerField(null=True, blank=True)
+    end_ms = models.PositiveIntegerField(null=True, blank=True)
+    speaker = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="transcript_segments"
+    )
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["source", "position"]
+        verbose_name = "transcript sentence"
+        constraints = [
+            # One sentence per place; the index also serves reading a transcript in order.
+            models.UniqueConstraint(fields=["source", "position"], name="transcript_segment_unique_position"),
+            models.CheckConstraint(condition=~Q(text=""), name="transcript_segment_text_not_empty"),
+            # A sentence ends after it starts.
+            models.CheckConstraint(
+                condition=Q(start_ms__isnull=True) | Q(end_ms__isnull=True) | Q(end_ms__gte=models.F("start_ms")),
+                name="transcript_segment_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}#{self.position}: {self.text[:60]}"
+
+    @property
+    def seconds(self) -> int | None:
+        return None if self.start_ms is None else self.start_ms // 1000
+
+    @property
+    def timestamp_label(self) -> str:
+        return format_timestamp(self.seconds)

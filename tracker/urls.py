@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import accounts, bundles, catalog, dashboard, predictions, theses
+from tracker.views import accounts, bundles, catalog, dashboard, predictions, theses, transcripts
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -26,6 +26,9 @@ urlpatterns = [
     path("sources/<int:pk>/", catalog.source_detail, name="source_detail"),
     path("sources/<int:pk>/edit/", catalog.source_edit, name="source_edit"),
     path("sources/<int:pk>/delete/", catalog.source_delete, name="source_delete"),
+    path("sources/<int:pk>/transcript/", transcripts.transcript_upload, name="transcript_upload"),
+    path("sources/<int:pk>/transcript/save/", transcripts.transcript_save, name="transcript_save"),
+    path("sources/<int:pk>/transcript/quote/", transcripts.transcript_quote, name="transcript_quote"),
     path("quotes/new/", catalog.quote_edit, name="quote_create"),
     path("quotes/<int:pk>/", catalog.quote_detail, name="quote_detail"),
     path("quotes/<int:pk>/edit/", catalog.quote_edit, name="quote_edit"),

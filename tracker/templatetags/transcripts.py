@@ -1,0 +1,27 @@
+from django import template
+from django.core.paginator import Page, Paginator
+
+from tracker.models import Source, TranscriptSegment, format_timestamp, link_at
+
+register = template.Library()
+
+# A page of a long transcript: a 4-hour episode has about 3,000 sentences.
+PER_PAGE = 200
+PAGE_PARAM = "transcript_page"
+
+
+@register.simple_tag(takes_context=True)
+def transcript_page(context, source: Source) -> Page:
+    """The page of `source`'s transcript the request asks for (`?transcript_page=`), with speakers, in 2 queries."""
+    segments = TranscriptSegment.objects.filter(source=source).select_related("speaker").order_by("position")
+    return Paginator(segments, PER_PAGE).get_page(context["request"].GET.get(PAGE_PARAM))
+
+
+@register.filter
+def moment_link(segment: TranscriptSegment, source: Source) -> str:
+    return link_at(source.url, segment.seconds)
+
+
+@register.filter
+def ms_timestamp(ms: int | None) -> str:
+    return "" if ms is None else format_timestamp(ms // 1000)
