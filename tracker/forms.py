@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from . import search
 from .fields import WebURLFormField
 from .models import Company, Forecast, Person, Prediction, Quote, Signal, Source, Tag, Thesis, format_timestamp
 from .validators import to_key, validate_key
@@ -397,8 +398,8 @@ class PredictionFilterForm(forms.Form):
     Choices are loaded once, so validating a filter costs no extra query.
     """
 
-    q = forms.CharField(required=False, max_length=200, label="Search",
-                        widget=forms.SearchInput(attrs={"placeholder": "Words in the statement or criteria"}))
+    q = forms.CharField(required=False, max_length=search.MAX_QUERY_LENGTH, label="Search", widget=forms.SearchInput(
+        attrs={"placeholder": "Words from the prediction, its speaker, source, quotes, tags, theses, companies"}))
     status = forms.ChoiceField(required=False, label="Status", choices=[
         ("", "Any status"), *Status.choices, (SCORED, "Resolved true or false")])
     speaker = forms.ChoiceField(required=False, label="Speaker")
@@ -424,8 +425,9 @@ class PredictionFilterForm(forms.Form):
 
     def filter(self, queryset):
         data = self.cleaned_data
-        for word in (data.get("q") or "").split():  # every word, in any order
-            queryset = queryset.filter(Q(statement__icontains=word) | Q(criteria__icontains=word))
+        matching = search.matching_ids("prediction", data.get("q") or "")  # every word, in any order
+        if matching is not None:
+            queryset = queryset.filter(pk__in=matching)
         if data.get("status") == SCORED:
             queryset = queryset.scored()
         elif data.get("status"):

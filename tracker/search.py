@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import connection as default_connection
 from django.db.models.expressions import RawSQL
@@ -66,6 +67,11 @@ class Kind:
     joins: str = ""
     depends: tuple[Depends, ...] = ()
     label: str = ""
+    related: tuple[str, ...] = ()  # what a result line shows besides the object itself
+
+    @property
+    def model(self):
+        return apps.get_model("tracker", self.name)
 
     @property
     def plural(self) -> str:
@@ -115,6 +121,7 @@ KINDS: tuple[Kind, ...] = (
             _through("tracker_prediction_theses", "prediction"),
             _through("tracker_prediction_companies", "prediction"),
         ),
+        related=("speaker", "source"),
     ),
     Kind(
         "quote", 2, "tracker_quote", "o.text", "''", _joined("sp.name", "s.title", "s.publisher"),
@@ -124,11 +131,13 @@ KINDS: tuple[Kind, ...] = (
             Depends("tracker_source", "SELECT id FROM tracker_quote WHERE source_id = {row}.id",
                     ("title", "publisher")),
         ),
+        related=("speaker", "source"),
     ),
     Kind(
         "source", 3, "tracker_source", "o.title", "o.publisher", "au.name",
         "LEFT JOIN tracker_person au ON au.id = o.author_id",
         (Depends("tracker_person", "SELECT id FROM tracker_source WHERE author_id = {row}.id", ("name",)),),
+        related=("author",),
     ),
     Kind("person", 4, "tracker_person", "o.name", "o.affiliation", label="people"),
     Kind(
@@ -188,6 +197,11 @@ class Results:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def by_kind(self) -> list[tuple[Kind, int]]:
+        """The kinds with matches, in the order of KINDS, with how many each has."""
+        return [(kind, self.counts[kind.name]) for kind in KINDS if kind.name in self.counts]
+
 
 def highlight(text: str) -> SafeString:
     """Escape `text`, then wrap the words the database marked in <mark>."""
@@ -199,7 +213,8 @@ def highlight(text: str) -> SafeString:
 def search(text: str, kind: str | None = None, limit: int = RESULTS, connection=default_connection) -> Results:
     """The best `limit` matches for every word of `text`, of one kind or all, with highlighted texts.
 
-    Two queries whatever the size of the index: the counts per kind, and the ranked page of hits.
+    Two queries whatever the size of the index (the counts per kind, the ranked page of hits), then one per
+    kind of object on the page.
     """
     words = terms(text)
     query = clean_query(text)
@@ -219,7 +234,21 @@ def search(text: str, kind: str | None = None, limit: int = RESULTS, connection=
         kind_code, object_id = rowid % KIND_SLOTS, rowid // KIND_SLOTS
         snippets = [highlight(s) for s in (body, context) if MARK_START in s]
         hits.append(Hit(KIND_BY_CODE[kind_code], object_id, highlight(title), snippets))
-    return Results(query, hits, counts, truncated)
+    return Results(query, _with_objects(hits), counts, truncated)
+
+
+def _with_objects(hits: list[Hit]) -> list[Hit]:
+    """Attach each hit's object, one query per kind on the page; rows of vanished objects are dropped."""
+    by_kind: dict[Kind, list[int]] = {}
+    for hit in hits:
+        by_kind.setdefault(hit.kind, []).append(hit.object_id)
+    objects = {}
+    for kind, ids in by_kind.items():
+        rows = kind.model.objects.select_related(*kind.related) if kind.related else kind.model.objects
+        objects[kind] = rows.in_bulk(ids)
+    for hit in hits:
+        hit.obj = objects[hit.kind].get(hit.object_id)
+    return [hit for hit in hits if hit.obj is not None]
 
 
 def matching_ids(kind: str, text: str) -> RawSQL | None:
@@ -260,7 +289,8 @@ SQLITE = Backend(
 )
 
 _TSQUERY = "websearch_to_tsquery('english', %s)"
-_PG_WEIGHTS = "'{" + ", ".join(str(w / WEIGHTS[0]) for w in (0.0, *reversed(WEIGHTS))) + "}'"  # D, C, B, A
+# D, C, B, A; braces doubled for the str.format that fills in the kinds.
+_PG_WEIGHTS = "'{{" + ", ".join(str(w / WEIGHTS[0]) for w in (0.0, *reversed(WEIGHTS))) + "}}'"
 _PG_MARKS = f"StartSel={MARK_START}, StopSel={MARK_END}"
 POSTGRES = Backend(
     aggregate="string_agg(",
