@@ -168,7 +168,8 @@ PAGES = ["/", "/predictions/", "/theses/", "/signals/", "/sources/", "/people/",
 def test_the_search_box_is_in_the_navigation_of_every_page(member_client, url):
     page = member_client.get(url).content.decode()
     nav = page[page.index('<nav class="nav" aria-label="Main">'):page.index("</nav>")]
-    assert '<form class="nav-search" method="get" action="/search/" role="search">' in nav
+    assert ('<form class="nav-search" method="get" action="/search/" role="search" '
+            'aria-label="Search everything">') in nav
     assert 'name="q"' in nav
 
 

@@ -387,6 +387,7 @@ SORTS = {
     "made_on": ("Oldest first", ["made_on", "id"]),
     "-resolved_on": ("Recently resolved", ["-resolved_on", "-id"]),
 }
+DEFAULT_SORT = "resolve_by"
 SCORED = "scored"
 DUE_CHOICES = [("", "Any time"), ("overdue", "Overdue (past resolve-by, still open)"),
                ("soon", "Due in the next 30 days")]
@@ -409,7 +410,9 @@ class PredictionFilterForm(forms.Form):
     tag = forms.ChoiceField(required=False, label="Tag")
     forecaster = forms.ChoiceField(required=False, label="Forecast by")
     due = forms.ChoiceField(required=False, choices=DUE_CHOICES, label="Due")
-    sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()], label="Sort by")
+    # The default order is the empty value, so a URL names the order only when it is not the default.
+    sort = forms.ChoiceField(required=False, label="Sort by", choices=[
+        ("" if k == DEFAULT_SORT else k, v[0]) for k, v in SORTS.items()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -445,4 +448,4 @@ class PredictionFilterForm(forms.Form):
             queryset = queryset.due(today)
         elif data.get("due") == "soon":
             queryset = queryset.open().filter(resolve_by__gte=today, resolve_by__lte=today + timedelta(days=30))
-        return queryset.order_by(*SORTS[data.get("sort") or "resolve_by"][1])
+        return queryset.order_by(*SORTS[data.get("sort") or DEFAULT_SORT][1])
