@@ -32,7 +32,7 @@ TABLE = "tracker_search"
 KIND_SLOTS = 16  # room for this many kinds in a row id
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
-RESULTS = 50
+RESULTS = 20  # the best matches shown; the kind tabs narrow the rest
 # Private-use characters mark the matched words in highlights; they are removed from queries and never
 # typed, so escaping the text and then turning them into <mark> is safe.
 MARK_START, MARK_END = "\ue000", "\ue001"
