@@ -29,9 +29,11 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
     for name, values in request.GET.lists():
         query.setlist(name, [value for value in values if value])
     query = QueryDict(query.urlencode())
-    clean_path = f"{request.path}?{query.urlencode()}" if query else request.path
-    if not request.htmx and clean_path != request.get_full_path():
-        return redirect(clean_path)
+    clean_path = request.get_full_path()
+    if query.urlencode() != request.GET.urlencode():
+        clean_path = f"{request.path}?{query.urlencode()}" if query else request.path
+        if not request.htmx:
+            return redirect(clean_path)
     form = PredictionFilterForm(query or None)
     predictions = Prediction.objects.with_relations()
     status = 200
