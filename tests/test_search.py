@@ -202,3 +202,11 @@ def test_the_number_of_queries_does_not_grow_with_the_matches(member_client):
 def test_search_results_only_link_to_their_objects(member_client):
     prediction = make_prediction(statement="Zinc prices double.", made_on=date(2026, 1, 1))
     assert f'href="/predictions/{prediction.pk}/"' in search(member_client, "zinc")
+
+
+def test_typing_in_the_search_page_swaps_only_the_results(member_client):
+    make_signal(title="Kelp farms expand")
+    response = member_client.get("/search/", {"q": "kelp"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="results"')
+    assert "<mark>Kelp</mark> farms expand" in html and '<nav class="nav"' not in html

@@ -53,9 +53,10 @@ class Depends:
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of object in the index: its texts as SQL over `source` (the object's table aliased `o`).
+    """One kind of object in the index: its texts as SQL over its table (aliased `o`) and `joins`.
 
-    `AGG(` in a text is the backend's string aggregate.
+    `name` is the model's name; `AGG(` in a text is the backend's string aggregate; `depends` lists the
+    other tables whose writes change these texts.
     """
 
     name: str
