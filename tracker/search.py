@@ -214,8 +214,8 @@ def highlight(text: str) -> SafeString:
 def search(text: str, kind: str | None = None, limit: int = RESULTS, connection=default_connection) -> Results:
     """The best `limit` matches for every word of `text`, of one kind or all, with highlighted texts.
 
-    Two queries whatever the size of the index (the counts per kind, the ranked page of hits), then one per
-    kind of object on the page.
+    One query whatever the size of the index (the counts per kind and the ranked, highlighted page), then
+    one per kind of object on the page.
     """
     words = terms(text)
     query = clean_query(text)
@@ -224,12 +224,16 @@ def search(text: str, kind: str | None = None, limit: int = RESULTS, connection=
         return Results(query, [], {}, truncated)
     backend = SQLITE if connection.vendor == "sqlite" else POSTGRES
     codes = [KIND_BY_NAME[kind].code] if kind in KIND_BY_NAME else [k.code for k in KINDS]
+    sql = backend.search.format(aggregate=backend.aggregate, in_kinds=", ".join(str(code) for code in codes))
     with connection.cursor() as cursor:
-        cursor.execute(backend.counts, [backend.query(words)])
-        counts = {KIND_BY_CODE[code].name: n for code, n in cursor.fetchall() if code in KIND_BY_CODE}
-        in_kinds = ", ".join(str(code) for code in codes)
-        cursor.execute(backend.hits.format(in_kinds=in_kinds), backend.hit_params(backend.query(words), limit))
+        cursor.execute(sql, backend.params(backend.query(words), limit))
         rows = cursor.fetchall()
+    counts = {}
+    for pair in (rows[0][0] or "").split(","):
+        code, _, n = pair.partition(":")
+        if code and int(code) in KIND_BY_CODE:
+            counts[KIND_BY_CODE[int(code)].name] = int(n)
+    rows = [row[1:] for row in rows if row[1] is not None]
     hits = []
     for rowid, title, body, context in rows:
         kind_code, object_id = rowid % KIND_SLOTS, rowid // KIND_SLOTS
@@ -264,29 +268,41 @@ def matching_ids(kind: str, text: str) -> RawSQL | None:
 @dataclass(frozen=True)
 class Backend:
     aggregate: str
-    counts: str
-    hits: str
+    # One statement: every match is scored once, then counted per kind and cut to the page, and only the
+    # page is highlighted (the costliest part). Its rows: the counts ("code:n,..."), then a hit or NULLs.
+    search: str
     ids: str
     query: Callable[[list[str]], str]
-    hit_params: Callable[[str, int], list]
+    params: Callable[[str, int], list]
+
+
+def _search_sql(matched: str, highlighted: str, order: str) -> str:
+    """The shared shape of the one search statement; `matched` yields (rowid, score), higher is better."""
+    return (
+        f"WITH m AS MATERIALIZED ({matched}), "
+        f"c AS (SELECT {{aggregate}}CAST(code AS text) || ':' || CAST(n AS text), ',') AS counts "
+        f"FROM (SELECT rowid %% {KIND_SLOTS} AS code, count(*) AS n FROM m GROUP BY 1) AS per_kind), "
+        f"top AS (SELECT rowid, score FROM m WHERE rowid %% {KIND_SLOTS} IN ({{in_kinds}}) "
+        f"ORDER BY score DESC, rowid LIMIT %s), "
+        f"h AS ({highlighted}) "
+        f"SELECT c.counts, h.rowid, h.title, h.body, h.context FROM c LEFT JOIN h ON 1 = 1 {order}"
+    )
 
 
 # `%%` is a literal `%` in SQL that also takes parameters.
+_MARKS = f"'{MARK_START}', '{MARK_END}'"
 SQLITE = Backend(
     aggregate="group_concat(",
-    counts=f"SELECT rowid %% {KIND_SLOTS}, count(*) FROM {TABLE} WHERE {TABLE} MATCH %s GROUP BY 1",
-    # Rank first, then highlight only the page: highlight() and snippet() cost more than bm25().
-    hits=(
-        f"WITH top AS (SELECT rowid, bm25({TABLE}, {', '.join(map(str, WEIGHTS))}) AS score FROM {TABLE} "
-        f"WHERE {TABLE} MATCH %s AND rowid %% {KIND_SLOTS} IN ({{in_kinds}}) ORDER BY score, rowid LIMIT %s) "
-        f"SELECT {TABLE}.rowid, highlight({TABLE}, 0, '{MARK_START}', '{MARK_END}'), "
-        f"snippet({TABLE}, 1, '{MARK_START}', '{MARK_END}', '…', 24), "
-        f"snippet({TABLE}, 2, '{MARK_START}', '{MARK_END}', '…', 16) "
-        f"FROM {TABLE} JOIN top ON top.rowid = {TABLE}.rowid WHERE {TABLE} MATCH %s ORDER BY top.score, top.rowid"
-    ),
+    search=_search_sql(
+        # bm25() is lower for better matches.
+        f"SELECT rowid, -bm25({TABLE}, {', '.join(map(str, WEIGHTS))}) AS score FROM {TABLE} WHERE {TABLE} MATCH %s",
+        f"SELECT {TABLE}.rowid AS rowid, highlight({TABLE}, 0, {_MARKS}) AS title, "
+        f"snippet({TABLE}, 1, {_MARKS}, '…', 24) AS body, snippet({TABLE}, 2, {_MARKS}, '…', 16) AS context, "
+        f"top.score AS score FROM {TABLE} JOIN top ON top.rowid = {TABLE}.rowid WHERE {TABLE} MATCH %s",
+        "ORDER BY h.score DESC, h.rowid"),
     ids=f"SELECT rowid / {KIND_SLOTS} FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid %% {KIND_SLOTS} = {{code}}",
     query=fts5_query,
-    hit_params=lambda query, limit: [query, limit, query],
+    params=lambda query, limit: [query, limit, query],
 )
 
 _TSQUERY = "websearch_to_tsquery('english', %s)"
@@ -295,20 +311,18 @@ _PG_WEIGHTS = "'{{" + ", ".join(str(w / WEIGHTS[0]) for w in (0.0, *reversed(WEI
 _PG_MARKS = f"StartSel={MARK_START}, StopSel={MARK_END}"
 POSTGRES = Backend(
     aggregate="string_agg(",
-    counts=f"SELECT rowid %% {KIND_SLOTS}, count(*) FROM {TABLE} WHERE vector @@ {_TSQUERY} GROUP BY 1",
-    hits=(
-        f"WITH q AS (SELECT {_TSQUERY} AS q), top AS (SELECT rowid, title, body, context, "
-        f"ts_rank({_PG_WEIGHTS}, vector, q.q) AS score FROM {TABLE}, q "
-        f"WHERE vector @@ q.q AND rowid %% {KIND_SLOTS} IN ({{in_kinds}}) ORDER BY score DESC, rowid LIMIT %s) "
-        f"SELECT rowid, ts_headline('english', title, q.q, 'HighlightAll=true, {_PG_MARKS}'), "
-        f"ts_headline('english', body, q.q, 'MaxWords=30, MinWords=12, {_PG_MARKS}'), "
-        f"ts_headline('english', context, q.q, 'MaxWords=20, MinWords=8, {_PG_MARKS}') "
-        "FROM top, q ORDER BY score DESC, rowid"
-    ),
+    search=_search_sql(
+        f"SELECT rowid, ts_rank({_PG_WEIGHTS}, vector, q) AS score FROM {TABLE}, {_TSQUERY} AS q "
+        "WHERE vector @@ q",
+        f"SELECT t.rowid, ts_headline('english', t.title, q, 'HighlightAll=true, {_PG_MARKS}') AS title, "
+        f"ts_headline('english', t.body, q, 'MaxWords=30, MinWords=12, {_PG_MARKS}') AS body, "
+        f"ts_headline('english', t.context, q, 'MaxWords=20, MinWords=8, {_PG_MARKS}') AS context, top.score "
+        f"FROM top JOIN {TABLE} t ON t.rowid = top.rowid, {_TSQUERY} AS q",
+        "ORDER BY h.score DESC, h.rowid"),
     ids=f"SELECT rowid / {KIND_SLOTS} FROM {TABLE} WHERE vector @@ {_TSQUERY} AND rowid %% {KIND_SLOTS} = {{code}}",
     # websearch_to_tsquery never fails on syntax; words separated by spaces are all required.
     query=" ".join,
-    hit_params=lambda query, limit: [query, limit],
+    params=lambda query, limit: [query, limit, query],
 )
 
 
