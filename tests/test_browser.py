@@ -799,6 +799,7 @@ def test_every_main_page_renders_without_csp_violations_and_is_photographed(edit
         "company-detail": f"/companies/{objs['company'].pk}/",
         "new-prediction": "/predictions/new/",
         "import": "/import/",
+        "search": "/search/?q=ai",
     }
     for name, url in pages.items():
         response = page.goto(url)
@@ -938,3 +939,27 @@ def test_user_text_is_escaped_everywhere_it_is_shown(editor_page: Page, editor, 
     expect(page.locator("#resolution-history")).to_contain_text(f"Note {PAYLOADS[0]}")
     expect(page.locator("#forecast-history")).to_contain_text(PAYLOADS[1])
     assert problems == []
+
+
+def test_the_navigation_search_finds_a_prediction_by_its_speaker_and_filter_urls_stay_short(member_page: Page):
+    page = member_page
+    make_prediction(statement="Tidal power doubles.", speaker=make_person(name="Ottoline Brack"))
+    make_prediction(statement="Wind power stalls.")
+    page.goto("/predictions/")
+    box = page.get_by_role("search", name="Search everything").get_by_role("searchbox")
+    box.fill("brack")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=brack$"))
+    hit = page.locator(".hit-prediction")
+    expect(hit).to_have_count(1)
+    expect(hit.locator("mark").first).to_have_text("Brack")
+    hit.get_by_role("link", name="Tidal power doubles.").click()
+    expect(page).to_have_url(re.compile(r"/predictions/\d+/$"))
+
+    page.goto("/predictions/")
+    page.get_by_role("search", name="Filter predictions").get_by_label("Speaker").select_option(label="Ottoline Brack")
+    expect(page).to_have_url(re.compile(r"/predictions/\?speaker=[^&]+$"))
+    page.get_by_role("list", name="Predictions by status").get_by_role("link", name=re.compile("open")).click()
+    expect(page).to_have_url(re.compile(r"/predictions/\?speaker=[^&]+&status=open$"))
+    expect(page.locator("#results").get_by_role("article")).to_have_count(1)
+    assert_no_csp_violation_events(page)

@@ -3,7 +3,9 @@ from django.contrib import messages
 from django.contrib.auth.signals import user_logged_out
 from django.core.management import call_command
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
+
+from . import search
 
 # The SQLite triggers that keep the resolution history append-only ask this flag. Only the test suite
 # lowers it, so that it can empty the tables between tests (PostgreSQL empties them with TRUNCATE,
@@ -39,3 +41,5 @@ class TrackerConfig(AppConfig):
         connection_created.connect(register_history_lock, dispatch_uid="tracker_history_lock")
         user_logged_out.connect(say_logged_out, dispatch_uid="tracker_say_logged_out")
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="tracker_create_cache_table")
+        pre_migrate.connect(search.before_migrate, sender=self, dispatch_uid="tracker_search_before_migrate")
+        post_migrate.connect(search.after_migrate, sender=self, dispatch_uid="tracker_search_after_migrate")

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
+from . import search
 from .editing import update_if_unchanged
 from .fields import form_field
 from .formats import day
@@ -472,6 +473,7 @@ SORTS = {
     "made_on": ("Oldest first", ["made_on", "id"]),
     "-resolved_on": ("Recently resolved", ["-resolved_on", "-id"]),
 }
+DEFAULT_SORT = "resolve_by"
 SCORED = "scored"
 DUE_CHOICES = [("", "Any time"), ("overdue", "Overdue (past resolve-by, still open)"),
                ("soon", "Due in the next 30 days")]
@@ -483,8 +485,8 @@ class PredictionFilterForm(forms.Form):
     Choices are loaded once, so validating a filter costs no extra query.
     """
 
-    q = forms.CharField(required=False, max_length=200, label="Search",
-                        widget=forms.SearchInput(attrs={"placeholder": "Words in the statement or criteria"}))
+    q = forms.CharField(required=False, max_length=search.MAX_QUERY_LENGTH, label="Search", widget=forms.SearchInput(
+        attrs={"placeholder": "Words from the prediction, its speaker, source, quotes, tags, theses, companies"}))
     status = forms.ChoiceField(required=False, label="Status", choices=[
         ("", "Any status"), *Status.choices, (SCORED, "Resolved true or false")])
     speaker = forms.ChoiceField(required=False, label="Speaker")
@@ -494,7 +496,9 @@ class PredictionFilterForm(forms.Form):
     tag = forms.ChoiceField(required=False, label="Tag")
     forecaster = forms.ChoiceField(required=False, label="Forecast by")
     due = forms.ChoiceField(required=False, choices=DUE_CHOICES, label="Due")
-    sort = forms.ChoiceField(required=False, choices=[(k, v[0]) for k, v in SORTS.items()], label="Sort by")
+    # The default order is the empty value, so a URL names the order only when it is not the default.
+    sort = forms.ChoiceField(required=False, label="Sort by", choices=[
+        ("" if k == DEFAULT_SORT else k, v[0]) for k, v in SORTS.items()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -510,8 +514,9 @@ class PredictionFilterForm(forms.Form):
 
     def filter(self, queryset):
         data = self.cleaned_data
-        for word in (data.get("q") or "").split():  # every word, in any order
-            queryset = queryset.filter(Q(statement__icontains=word) | Q(criteria__icontains=word))
+        matching = search.matching_ids("prediction", data.get("q") or "")  # every word, in any order
+        if matching is not None:
+            queryset = queryset.filter(pk__in=matching)
         if data.get("status") == SCORED:
             queryset = queryset.scored()
         elif data.get("status"):
@@ -529,4 +534,4 @@ class PredictionFilterForm(forms.Form):
             queryset = queryset.due(today)
         elif data.get("due") == "soon":
             queryset = queryset.open().filter(resolve_by__gte=today, resolve_by__lte=today + timedelta(days=30))
-        return queryset.order_by(*SORTS[data.get("sort") or "resolve_by"][1])
+        return queryset.order_by(*SORTS[data.get("sort") or DEFAULT_SORT][1])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +26,17 @@ PER_PAGE = 20
 
 @require_GET
 def prediction_list(request: HttpRequest) -> HttpResponse:
-    form = PredictionFilterForm(request.GET or None)
+    # Links carry only the filters that are set: a plain form submits every field, so drop the empty ones.
+    query = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        query.setlist(name, [value for value in values if value])
+    query = QueryDict(query.urlencode())
+    clean_path = request.get_full_path()
+    if query.urlencode() != request.GET.urlencode():
+        clean_path = f"{request.path}?{query.urlencode()}" if query else request.path
+        if not request.htmx:
+            return redirect(clean_path)
+    form = PredictionFilterForm(query or None)
     predictions = Prediction.objects.with_relations()
     status = 200
     if form.is_bound and not form.is_valid():
@@ -37,14 +47,19 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
         predictions = predictions.order_by("resolve_by", "id")
     page = page_of(predictions, request.GET.get("page"), PER_PAGE)
     attach_forecast_views(page.object_list, request.user)
-    query = request.GET.copy()
+    query = query.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    keep = query.copy()
+    for name in ("status", "due"):
+        keep.pop(name, None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "keep": keep.urlencode()}
     if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "predictions/list.html#results", context, status=status)
+        # The status chips keep the other filters, so they change with them.
+        response = render(request, "predictions/list.html#results", {**context, **page_summary(), "oob": True},
+                          status=status)
         # One history entry per distinct filter state, however many events asked for the same list.
-        if request.get_full_path() != request.htmx.current_url_abs_path:
-            push_url(response, request.get_full_path())
+        if clean_path != request.htmx.current_url_abs_path:
+            push_url(response, clean_path)
         return response
     return render(request, "predictions/list.html", {**context, **page_summary()}, status=status)
 
