@@ -1,8 +1,10 @@
 """The search box: one ranked, highlighted search over every kind, in step with every write."""
 
+import io
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
@@ -210,3 +212,14 @@ def test_typing_in_the_search_page_swaps_only_the_results(member_client):
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="results"')
     assert "<mark>Kelp</mark> farms expand" in html and '<nav class="nav"' not in html
+
+
+def test_a_transcript_sentence_is_found_and_links_to_its_moment_on_the_source_page(editor_client, tmp_path):
+    source = make_source(key="ep-zep")
+    transcript = tmp_path / "episode.txt"
+    transcript.write_text("[0:00:05] Ana Analyst: Nobody believes it yet. The zeppelin fleet will double by 2030.")
+    call_command("import_transcript", source.key, str(transcript), stdout=io.StringIO())
+    page = search(editor_client, "zeppelin")
+    assert "<mark>zeppelin</mark>" in page
+    assert f"/sources/{source.pk}/?transcript_page=1#t-1" in page
+    assert "Transcript · Ana Analyst" in page

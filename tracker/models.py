@@ -533,6 +533,13 @@ class TranscriptSegment(models.Model):
     def __str__(self) -> str:
         return f"{self.source_id}#{self.position}: {self.text[:60]}"
 
+    # A source page shows its transcript this many sentences a page: a 4-hour episode has about 3,000.
+    PER_PAGE = 200
+
+    def get_absolute_url(self) -> str:
+        page = self.position // self.PER_PAGE + 1
+        return f"{reverse('source_detail', args=[self.source_id])}?transcript_page={page}#t-{self.position}"
+
     @property
     def seconds(self) -> int | None:
         return None if self.start_ms is None else self.start_ms // 1000

@@ -153,6 +153,17 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("signal", 6, "tracker_signal", "o.title", "o.summary"),
     Kind("company", 7, "tracker_company", "o.name", "o.ticker", label="companies"),
+    Kind(
+        "transcriptsegment", 8, "tracker_transcriptsegment", "o.text", "''", _joined("sp.name", "s.title"),
+        "JOIN tracker_source s ON s.id = o.source_id LEFT JOIN tracker_person sp ON sp.id = o.speaker_id",
+        (
+            Depends("tracker_person", "SELECT id FROM tracker_transcriptsegment WHERE speaker_id = {row}.id",
+                    ("name",)),
+            Depends("tracker_source", "SELECT id FROM tracker_transcriptsegment WHERE source_id = {row}.id",
+                    ("title",)),
+        ),
+        related=("speaker", "source"), label="transcript sentences",
+    ),
 )
 KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 KIND_BY_CODE = {kind.code: kind for kind in KINDS}

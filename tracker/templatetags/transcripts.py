@@ -5,8 +5,7 @@ from tracker.models import Source, TranscriptSegment, format_timestamp, link_at
 
 register = template.Library()
 
-# A page of a long transcript: a 4-hour episode has about 3,000 sentences.
-PER_PAGE = 200
+PER_PAGE = TranscriptSegment.PER_PAGE
 PAGE_PARAM = "transcript_page"
 
 
