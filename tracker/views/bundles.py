@@ -12,11 +12,13 @@ from tracker.bundle import BundleError, Problem, export, import_bundle
 from tracker.forms import ImportForm
 
 EXPORT_PROBLEMS_SHOWN = 10
+# An import adds predictions (and what they rest on); base.html offers the Import link under the same name.
+IMPORT_PERMISSION = "tracker.add_prediction"
 
 
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("tracker.add_prediction"):
+    if not request.user.has_perm(IMPORT_PERMISSION):
         raise PermissionDenied("Only editors can import bundles.")
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     problems: list[Problem] = []
