@@ -5,8 +5,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.factories import (make_company, make_person, make_prediction, make_quote, make_signal, make_source,
-                             make_thesis)
+from tests.factories import (
+    make_company,
+    make_person,
+    make_prediction,
+    make_quote,
+    make_signal,
+    make_source,
+    make_thesis,
+)
 from tracker.forms import ForecastForm
 
 pytestmark = pytest.mark.django_db
