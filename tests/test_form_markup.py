@@ -149,3 +149,14 @@ def test_a_resolution_note_with_two_errors_names_its_error_list_once(editor_clie
     note = page.inputs("note", "resolve-form")[0]
     assert note["aria-invalid"] == "true" and page.ids[note["aria-describedby"]] == 1
     assert_descriptions_exist(page)
+
+
+def test_a_refused_forecast_note_is_explained_next_to_the_note(editor_client):
+    p = make_prediction()
+    response = editor_client.post(f"/predictions/{p.pk}/forecast/", {"percent": "40", "note": TWO_ERRORS,
+                                                                     "panel": "detail"}, **HTMX)
+    assert response.status_code == 422
+    page = Page(response.content.decode())
+    note = page.inputs("note", "forecast-form")[0]
+    assert note["aria-invalid"] == "true" and page.ids[note["aria-describedby"]] == 1
+    assert_descriptions_exist(page)
