@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 def field_errors(response, field: str) -> list[str]:
     """The messages shown next to one field."""
     page = response.content.decode()
-    return [html.unescape(m) for m in re.findall(rf'<span class="field-error" id="id_{field}_error">(.*?)</span>',
-                                                  page, re.S)]
+    errors = re.search(rf'<ul class="field-error" id="id_{field}_error">(.*?)</ul>', page, re.S)
+    return [html.unescape(m) for m in re.findall(r"<li>(.*?)</li>", errors[1] if errors else "", re.S)]
 
 
 def refused_import(bundle) -> list[str]:

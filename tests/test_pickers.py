@@ -122,7 +122,7 @@ def test_a_picked_quote_that_does_not_exist_is_refused_next_to_the_field(editor_
     response = editor_client.post("/predictions/new/", prediction_post(quotes=[quotes[0].pk, bad]))
     assert response.status_code == 422
     html = response.content.decode()
-    error = re.search(r'<span class="field-error" id="id_quotes_error">([^<]*)</span>', html)
+    error = re.search(r'<ul class="field-error" id="id_quotes_error"><li>([^<]*)</li>', html)
     assert bad in error.group(1)
     assert len(boxes(html, "quotes")) == 1 + SHOWN
     assert not Prediction.objects.exists()

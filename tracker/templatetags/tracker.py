@@ -18,11 +18,25 @@ def percent(value, digits: int = 1) -> str:
     return f"{text.rstrip('0').rstrip('.') if '.' in text else text}%"
 
 
+# The widget attributes that state a form's rules or layout: hand-drawn inputs take them from the field.
+RULE_ATTRS = ("maxlength", "minlength", "min", "max", "step", "rows", "inputmode")
+
+
+def rule_attrs(field) -> str:
+    attrs = field.widget.attrs
+    return mark_safe(" ".join(f'{name}="{escape(attrs[name])}"' for name in RULE_ATTRS if name in attrs))
+
+
 @register.simple_tag
-def forecast_input_attrs() -> str:
-    """The forecast input's bounds, from the form that checks them, for cards that draw the input by hand."""
-    attrs = ForecastForm.base_fields["percent"].widget.attrs
-    return mark_safe(" ".join(f'{name}="{escape(attrs[name])}"' for name in ("min", "max", "step")))
+def widget_attrs(bound_field) -> str:
+    """A bound field's limits (maxlength, min, max, step, rows), for an input drawn by hand."""
+    return rule_attrs(bound_field.field)
+
+
+@register.simple_tag
+def forecast_input_attrs(name: str = "percent") -> str:
+    """A forecast field's limits, from the form that checks them, for cards that draw the input without a form."""
+    return rule_attrs(ForecastForm.base_fields[name])
 
 
 @register.filter
