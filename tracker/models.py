@@ -1,4 +1,5 @@
-"""The domain: who said what, where, what it predicts, and how it turned out."""
+"""The domain: who said what, where (and its transcript), the theses and signals, what it predicts, the forecasts,
+and how it turned out."""
 
 from __future__ import annotations
 

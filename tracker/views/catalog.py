@@ -1,4 +1,4 @@
-"""Sources, people, companies, quotes and signals: lists, detail pages and their forms."""
+"""Sources, people, companies, quotes and signals: lists, detail pages, forms and deletion; the prediction form too."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
