@@ -91,7 +91,7 @@ def main() -> int:
         ("predictions list", "/predictions/"),
         ("prediction detail", f"/predictions/{detail_pk}/"),
         ("scoreboard (cached)", "/scoreboard/"),
-        ("scoreboard JSON (cached)", "/scoreboard/?format=json"),
+        ("scoreboard JSON (cached)", "/scoreboard/download/?format=json"),
         ("bare view (again)", "/bench/bare/"),
     ]
     results, problems = {}, []

@@ -45,7 +45,7 @@ def assert_no_cell_starts_a_formula(rows: list[list[str]]) -> None:
 
 
 def test_the_whole_scoreboard_download_neutralises_text_and_keeps_negative_numbers(member_client, hostile_board):
-    rows = cells(member_client.get("/scoreboard/?format=csv").content.decode())
+    rows = cells(member_client.get("/scoreboard/download/?format=csv").content.decode())
     assert_no_cell_starts_a_formula(rows)
     flat = {cell for row in rows for cell in row}
     assert {f"'{text}" for text in HOSTILE} <= flat  # speakers and tags, kept whole behind the mark
@@ -58,14 +58,14 @@ def test_the_whole_scoreboard_download_neutralises_text_and_keeps_negative_numbe
 
 @pytest.mark.parametrize("table", ["speakers", "tags", "forecasters"])
 def test_each_table_download_neutralises_its_text_cells(member_client, hostile_board, table):
-    response = member_client.get(f"/scoreboard/?format=csv&table={table}")
+    response = member_client.get(f"/scoreboard/download/?format=csv&table={table}")
     rows = cells(response.content.decode())
     assert_no_cell_starts_a_formula(rows)
     assert len(rows) > 2
 
 
 def test_a_negative_number_is_written_as_a_number_in_a_table_download(member_client, hostile_board):
-    rows = cells(member_client.get("/scoreboard/?format=csv&table=forecasters").content.decode())
+    rows = cells(member_client.get("/scoreboard/download/?format=csv&table=forecasters").content.decode())
     header = rows[0]
     [sharp] = [row for row in rows if row[header.index("username")] == "'=sharp"]
     assert float(sharp[header.index("relative_brier")]) < 0

@@ -33,7 +33,7 @@ def in_another_process(code: str) -> None:
 
 
 def totals(client) -> dict:
-    return json.loads(client.get("/scoreboard/?format=json").content)["totals"]
+    return json.loads(client.get("/scoreboard/download/?format=json").content)["totals"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -62,7 +62,7 @@ def test_a_forecast_or_an_import_elsewhere_invalidates_too(client):
     p = make_prediction(key="acme-ipo")
     p = services.resolve(p, status="true", expected_version=p.version, resolved_on=date(2026, 3, 1))
     client.force_login(member)
-    assert json.loads(client.get("/scoreboard/?format=json").content)["forecasters"] == []
+    assert json.loads(client.get("/scoreboard/download/?format=json").content)["forecasters"] == []
 
     bundle = {"format": "thesis-tracker/1", "forecasts": [
         {"user": "remote", "prediction": "acme-ipo", "probability": 0.8, "made_at": "2026-02-01T00:00:00Z"}]}
@@ -70,7 +70,7 @@ def test_a_forecast_or_an_import_elsewhere_invalidates_too(client):
         "from tracker.bundle import import_bundle; import json; "
         f"import_bundle(json.dumps({bundle!r}))"
     )
-    board = json.loads(client.get("/scoreboard/?format=json").content)
+    board = json.loads(client.get("/scoreboard/download/?format=json").content)
     assert [(f["username"], round(f["brier"], 6)) for f in board["forecasters"]] == [("remote", 0.04)]
 
 

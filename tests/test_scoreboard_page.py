@@ -62,7 +62,7 @@ def test_an_unknown_sort_falls_back_to_the_default(editor_client, scored):
 
 
 def test_json_download_has_the_documented_keys(member_client, scored):
-    response = member_client.get("/scoreboard/?format=json")
+    response = member_client.get("/scoreboard/download/?format=json")
     assert response["Content-Disposition"].startswith("attachment;")
     board = json.loads(response.content)
     assert set(board) >= {"totals", "forecasters", "speakers", "sources", "theses", "companies", "tags",
@@ -76,7 +76,7 @@ def test_json_download_has_the_documented_keys(member_client, scored):
 
 
 def test_csv_download_parses(member_client, scored):
-    response = member_client.get("/scoreboard/?format=csv")
+    response = member_client.get("/scoreboard/download/?format=csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][0] == "table"
     assert {row[0] for row in rows[1:]} >= {"totals", "speakers", "forecasters", "calibration"}
@@ -145,13 +145,14 @@ def test_the_forecasters_table_is_never_cut(editor_client, editor):
 
 
 def test_each_table_downloads_alone_in_its_own_columns(member_client, scored):
-    response = member_client.get("/scoreboard/?format=csv&table=speakers")
+    response = member_client.get("/scoreboard/download/?format=csv&table=speakers")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["key", "name", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high",
                        "stated_brier", "stated_count"]
     assert [row[:4] for row in rows[1:]] == [["ana", "Ana", "3", "2"], ["ben", "Ben", "1", "0"]]
     assert "scoreboard-speakers-" in response["Content-Disposition"]
-    totals = list(csv.reader(io.StringIO(member_client.get("/scoreboard/?format=csv&table=totals").content.decode())))
+    totals_csv = member_client.get("/scoreboard/download/?format=csv&table=totals").content.decode()
+    totals = list(csv.reader(io.StringIO(totals_csv)))
     assert totals[0][:2] == ["predictions", "open"] and len(totals) == 2
     page = member_client.get("/scoreboard/").content.decode()
-    assert 'href="?format=csv&amp;table=speakers"' in page
+    assert 'href="/scoreboard/download/?format=csv&amp;table=speakers"' in page

@@ -1,4 +1,4 @@
-"""The scoreboard, cached in the cache every worker shares, and dropped by any write that changes it.
+"""The scoreboard's figures and page, cached in the cache every worker shares, dropped by any write that changes them.
 
 Each entry remembers the generation number (kept in the same cache) it was computed at. A resolution,
 undo, forecast, edit or import bumps the generation once its transaction commits, so the next request in any

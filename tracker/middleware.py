@@ -1,4 +1,4 @@
-"""Small middleware of our own: htmx-aware login redirects, no caching of private pages, a busy database."""
+"""Our middleware: htmx-aware login redirects, request-body limits, no caching of private pages, a busy database."""
 
 import logging
 from collections.abc import Callable

@@ -1,4 +1,5 @@
-"""The domain: who said what, where, what it predicts, and how it turned out."""
+"""The domain: who said what, where (and its transcript), the theses and signals, what it predicts, the forecasts,
+and how it turned out."""
 
 from __future__ import annotations
 
@@ -248,7 +249,12 @@ class PredictionQuerySet(models.QuerySet):
 
     def scored(self) -> PredictionQuerySet:
         """Resolved true or false: the only outcomes a score can be computed from."""
-        return self.filter(status__in=[Prediction.Status.TRUE, Prediction.Status.FALSE])
+        return self.filter(status__in=Prediction.SCORED)
+
+    def outcome_counts(self) -> dict[str, int]:
+        """How many of these predictions are in each status, every status present (one query)."""
+        counts = dict(self.order_by().values_list("status").annotate(n=Count("pk")))
+        return {status: counts.get(status, 0) for status in Prediction.Status.values}
 
     def due(self, today: date | None = None) -> PredictionQuerySet:
         """Open predictions whose resolve-by date has passed."""
@@ -277,6 +283,9 @@ class Prediction(Keyed):
         TRUE = "true"
         FALSE = "false"
         AMBIGUOUS = "ambiguous"
+
+    SCORED = (Status.TRUE, Status.FALSE)  # the outcomes a score can be computed from: o = 1, then o = 0
+    CAME_TRUE = SCORED[0]
 
     statement = models.TextField(max_length=STATEMENT_LENGTH)
     speaker = models.ForeignKey(

@@ -185,6 +185,12 @@ def _bin_sql(column: str) -> str:
     return f"CASE {whens} ELSE {BINS - 1} END"
 
 
+# "Came true", said once for every query: o of the prediction aliased x, and the predictions that are scored
+# (the statuses of `Prediction.objects.scored()`, plain words, so inlining them is safe).
+CAME_TRUE_SQL = f"CASE WHEN x.status = '{Prediction.CAME_TRUE}' THEN 1 ELSE 0 END"
+SCORED_SQL = f"x.status IN ({', '.join(f"'{status}'" for status in Prediction.SCORED)})"
+
+
 # Portable between SQLite 3.35+ and PostgreSQL 12+. `made_at < resolved_on` compares a moment with the start of a
 # day: on SQLite made_at is text 'YYYY-MM-DD HH:MM:SS[.f]' in UTC, which sorts after 'YYYY-MM-DD' on that very
 # day and before it on earlier days; on PostgreSQL the date becomes midnight in the session time zone, which
@@ -203,10 +209,10 @@ def _bin_sql(column: str) -> str:
 # No CTE is joined to another: SQLite has no statistics on them and can pick a nested loop without an index.
 FORECASTS_SQL = """
 WITH outcomes AS MATERIALIZED (
-    SELECT x.id, x.resolved_on, CASE WHEN x.status = 'true' THEN 1 ELSE 0 END AS o,
+    SELECT x.id, x.resolved_on, {came_true} AS o,
            (SELECT COUNT(DISTINCT g.user_id) FROM {forecast} g
             WHERE g.prediction_id = x.id AND g.made_at < x.resolved_on) AS n
-    FROM {prediction} x WHERE x.status IN ('true', 'false')
+    FROM {prediction} x WHERE {scored}
 ),
 counted AS (
     SELECT f.user_id, f.prediction_id, f.probability AS p, x.o, x.n, x.resolved_on,
@@ -279,7 +285,8 @@ def forecast_sums(forecasts: QuerySet[Forecast] | None = None) -> ForecastSums:
             .query.sql_with_params()
         table = f"({inner})"
     sql = FORECASTS_SQL.format(prediction=Prediction._meta.db_table, forecast=table,
-                               user=get_user_model()._meta.db_table, bin=_bin_sql("p"))
+                               user=get_user_model()._meta.db_table, bin=_bin_sql("p"),
+                               came_true=CAME_TRUE_SQL, scored=SCORED_SQL)
     user_bins, imported_count = [], 0
     days: dict[str, dict[str, float]] = defaultdict(lambda: {"resolved": 0, "correct": 0, "n": 0, "sum_sq": 0.0})
     with connection.cursor() as cursor:
@@ -306,34 +313,34 @@ def forecast_sums(forecasts: QuerySet[Forecast] | None = None) -> ForecastSums:
 # mean squared error of stated probabilities, for theses the signals for and against). The casts give
 # PostgreSQL the type of columns that are NULL in the first branches of the UNION.
 GROUPS_SQL = """
-SELECT 'speakers', g.key, g.name, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END),
-       COUNT(x.stated_probability), AVG((x.stated_probability - {outcome}) * (x.stated_probability - {outcome})),
+SELECT 'speakers', g.key, g.name, COUNT(*), SUM({came_true}),
+       COUNT(x.stated_probability), AVG((x.stated_probability - {came_true}) * (x.stated_probability - {came_true})),
        CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
 FROM {prediction} x JOIN {person} g ON g.id = x.speaker_id
-WHERE x.status IN ('true', 'false') GROUP BY g.key, g.name
+WHERE {scored} GROUP BY g.key, g.name
 UNION ALL
-SELECT 'sources', g.key, g.title, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END),
+SELECT 'sources', g.key, g.title, COUNT(*), SUM({came_true}),
        NULL, NULL, NULL, NULL
 FROM {prediction} x JOIN {source} g ON g.id = x.source_id
-WHERE x.status IN ('true', 'false') GROUP BY g.key, g.title
+WHERE {scored} GROUP BY g.key, g.title
 UNION ALL
-SELECT 'theses', g.key, g.title, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END), NULL, NULL,
+SELECT 'theses', g.key, g.title, COUNT(*), SUM({came_true}), NULL, NULL,
        (SELECT COUNT(*) FROM {signal_theses} st JOIN {signal} s ON s.id = st.signal_id
         WHERE st.thesis_id = g.id AND s.direction = 'supports'),
        (SELECT COUNT(*) FROM {signal_theses} st JOIN {signal} s ON s.id = st.signal_id
         WHERE st.thesis_id = g.id AND s.direction = 'contradicts')
 FROM {prediction_theses} link JOIN {prediction} x ON x.id = link.prediction_id JOIN {thesis} g ON g.id = link.thesis_id
-WHERE x.status IN ('true', 'false') GROUP BY g.id, g.key, g.title
+WHERE {scored} GROUP BY g.id, g.key, g.title
 UNION ALL
-SELECT 'companies', g.key, g.name, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END),
+SELECT 'companies', g.key, g.name, COUNT(*), SUM({came_true}),
        NULL, NULL, NULL, NULL
 FROM {prediction_companies} link JOIN {prediction} x ON x.id = link.prediction_id
      JOIN {company} g ON g.id = link.company_id
-WHERE x.status IN ('true', 'false') GROUP BY g.key, g.name
+WHERE {scored} GROUP BY g.key, g.name
 UNION ALL
-SELECT 'tags', g.name, NULL, COUNT(*), SUM(CASE WHEN x.status = 'true' THEN 1 ELSE 0 END), NULL, NULL, NULL, NULL
+SELECT 'tags', g.name, NULL, COUNT(*), SUM({came_true}), NULL, NULL, NULL, NULL
 FROM {prediction_tags} link JOIN {prediction} x ON x.id = link.prediction_id JOIN {tag} g ON g.id = link.tag_id
-WHERE x.status IN ('true', 'false') GROUP BY g.name
+WHERE {scored} GROUP BY g.name
 """
 
 # The column each group table names its rows by, besides `key` (tags are named by `tag` alone).
@@ -343,7 +350,7 @@ GROUP_LABELS = {"speakers": "name", "sources": "title", "theses": "title", "comp
 def group_rows() -> dict[str, list[dict[str, Any]]]:
     """Run GROUPS_SQL (one query): the speakers, sources, theses, companies and tags tables, sorted."""
     sql = GROUPS_SQL.format(
-        outcome="CASE WHEN x.status = 'true' THEN 1.0 ELSE 0.0 END",
+        came_true=CAME_TRUE_SQL, scored=SCORED_SQL,
         prediction=Prediction._meta.db_table, person=Person._meta.db_table, source=Source._meta.db_table,
         thesis=Thesis._meta.db_table, company=Company._meta.db_table, tag=Tag._meta.db_table,
         signal=Signal._meta.db_table, signal_theses=Signal.theses.through._meta.db_table,

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import accounts, bundles, catalog, dashboard, predictions, search, theses, transcripts
+from tracker.views import accounts, bundles, catalog, dashboard, predictions, scoreboard, search, theses, transcripts
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -47,7 +47,8 @@ urlpatterns = [
     path("signals/new/", catalog.signal_edit, name="signal_create"),
     path("signals/<int:pk>/edit/", catalog.signal_edit, name="signal_edit"),
     path("signals/<int:pk>/delete/", catalog.signal_delete, name="signal_delete"),
-    path("scoreboard/", dashboard.scoreboard, name="scoreboard"),
+    path("scoreboard/", scoreboard.scoreboard, name="scoreboard"),
+    path("scoreboard/download/", scoreboard.scoreboard_download, name="scoreboard_download"),
     path("search/", search.search_page, name="search"),
     path("import/", bundles.import_view, name="import"),
     path("export/", bundles.export_view, name="export"),

@@ -1,4 +1,4 @@
-"""Sources, people, companies, quotes and signals: lists, detail pages and their forms."""
+"""Sources, people, companies, quotes and signals: lists, detail pages, forms and deletion; the prediction form too."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
@@ -16,14 +16,11 @@ Status = Prediction.Status
 
 
 def outcome_counts(prefix: str = "predictions") -> dict:
-    """Annotations: how many of an object's predictions resolved each way."""
-    return {
-        "n_predictions": Count(prefix, distinct=True),
-        "n_true": Count(prefix, filter=Q(**{f"{prefix}__status": Status.TRUE}), distinct=True),
-        "n_false": Count(prefix, filter=Q(**{f"{prefix}__status": Status.FALSE}), distinct=True),
-        "n_open": Count(prefix, filter=Q(**{f"{prefix}__status": Status.OPEN}), distinct=True),
-        "n_ambiguous": Count(prefix, filter=Q(**{f"{prefix}__status": Status.AMBIGUOUS}), distinct=True),
-    }
+    """Annotations: how many of an object's predictions there are (n_predictions) and in each status
+    (n_open, n_true, ...)."""
+    return {"n_predictions": Count(prefix, distinct=True)} | {
+        f"n_{status}": Count(prefix, filter=Q(**{f"{prefix}__status": status}), distinct=True)
+        for status in Status.values}
 
 
 QUOTES_PER_PAGE = 100
@@ -96,11 +93,11 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.annotate(**outcome_counts()), pk=pk)
     quotes = person.quotes.select_related("source").order_by("source", *SAID_ORDER)
-    scored = person.n_true + person.n_false
+    scored = sum(getattr(person, f"n_{status}") for status in Prediction.SCORED)
     return render(request, "catalog/person_detail.html", {
         "person": person, "quotes": page_of(request, quotes, "quotes_page", QUOTES_PER_PAGE),
         "predictions": predictions_of(request, speaker=person),
-        "accuracy": person.n_true / scored if scored else None})
+        "accuracy": getattr(person, f"n_{Prediction.CAME_TRUE}") / scored if scored else None})
 
 
 @require_GET

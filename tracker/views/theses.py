@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tracker.cache import invalidate_scoreboard
 from tracker.editing import StaleEdit
 from tracker.forms import QuickSignalForm, ThesisForm, ThesisStatusForm
-from tracker.models import Prediction, Signal, Thesis, attach_forecast_views
+from tracker.models import Signal, Thesis, attach_forecast_views
 
 from .common import delete_object, edit_object
 
@@ -45,7 +45,7 @@ def thesis_context(request: HttpRequest, thesis: Thesis, **extra) -> dict:
         "companies": thesis.companies.all(),
         "quotes": thesis.quotes.select_related("speaker", "source").order_by("source", "timestamp_seconds"),
         "predictions": predictions,
-        "outcomes": {s: sum(p.status == s for p in predictions) for s in Prediction.Status.values},
+        "outcomes": thesis.predictions.outcome_counts(),
         "signals": thesis.signals.order_by("-occurred_on", "-id"),
         "signal_form": extra.pop("signal_form", None) or QuickSignalForm(),
         "status_form": extra.pop("status_form", None) or ThesisStatusForm(instance=thesis),
