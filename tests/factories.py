@@ -5,8 +5,9 @@ from itertools import count
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection, transaction
 
-from tracker.models import Company, Person, Prediction, Quote, Signal, Source, Tag, Thesis
+from tracker.models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
 from tracker.roles import create_roles
 
 _n = count(1)
@@ -66,3 +67,13 @@ def make_signal(**kw) -> Signal:
     n = next(_n)
     defaults = {"key": f"signal-{n}", "title": f"Signal {n}", "occurred_on": date(2026, 2, 10)}
     return Signal.objects.create(**{**defaults, **kw})
+
+
+def empty_the_database() -> None:
+    """Delete every tracked object, history included (the append-only rule is lifted for this transaction only
+    on PostgreSQL; the test suite lifts it on SQLite), so that a bundle can be imported into an empty database."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
+        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Source, Person, Company, Tag):
+            model.objects.all().delete()

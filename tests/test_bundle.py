@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
 
+from tests.factories import empty_the_database
 from tracker import services
 from tracker.bundle import export_bundle
 from tracker.models import Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Thesis
@@ -223,11 +223,7 @@ def test_export_import_export_is_byte_identical(editor):
     services.record_forecast(Prediction.objects.get(key="acme-ads"), editor, 0.123456789, note="ünïcode — ok")
     first = export_bundle()
 
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
-        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Person):
-            model.objects.all().delete()
+    empty_the_database()
     assert Prediction.objects.count() == 0
 
     run_import(first, "--as", "edith")
@@ -251,11 +247,7 @@ def test_a_restore_from_the_command_line_gives_back_the_same_bytes_provenance_in
     p = Prediction.objects.get(key="acme-ads")
     services.record_forecast(p, editor, 0.4, "live")
     first = export_bundle()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
-        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Person):
-            model.objects.all().delete()
+    empty_the_database()
     run_import(first, "--restore")
     assert export_bundle() == first
     assert Forecast.objects.filter(imported_at__isnull=True).get().note == "live"

@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
-from tests.factories import make_company, make_person, make_prediction, make_quote, make_source
+from tests.factories import empty_the_database, make_company, make_person, make_prediction, make_quote, make_source
 from tests.test_bundle import VALID
 from tracker.bundle import BundleError, export_bundle, import_bundle
-from tracker.models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Thesis
+from tracker.models import Company, Person, Prediction, Quote, Source, Thesis
 
 pytestmark = pytest.mark.django_db
 
@@ -201,10 +201,6 @@ def test_demo_data_of_two_seeds_imports_again_into_an_empty_database():
         call_command("generate_demo", "--predictions=30", "--users=2", "--forecasts=20", *seed.split(),
                      stdout=io.StringIO())
     bundle = export_bundle()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
-        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Source, Person, Company):
-            model.objects.all().delete()
+    empty_the_database()
     import_bundle(bundle, restore=True)
     assert export_bundle() == bundle

@@ -10,25 +10,22 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import make_prediction, make_source, make_user
+from tests.factories import empty_the_database, make_prediction, make_source, make_user
 from tests.test_bundle import VALID
 from tracker import forms
 from tracker.bundle import BundleError, export_bundle, import_bundle
 from tracker.models import (
     Company,
-    Forecast,
     Person,
     Prediction,
     Quote,
-    ResolutionEvent,
     Signal,
     Source,
-    Tag,
     Thesis,
 )
 
@@ -110,12 +107,6 @@ def rolled_back(check):
         check()
         transaction.set_rollback(True)
 
-
-def empty_the_database():
-    if connection.vendor == "postgresql":
-        connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
-    for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Source, Person, Company, Tag):
-        model.objects.all().delete()
 
 
 @EXAMPLES

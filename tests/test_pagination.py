@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import make_prediction
+from tests.factories import make_prediction, make_quote, make_source
+from tracker.views.catalog import QUOTES_PER_PAGE
 from tracker.views.predictions import PER_PAGE
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +30,12 @@ def test_a_page_number_past_the_end_shows_the_last_page(member_client, three_pag
 def test_an_htmx_request_for_page_zero_gets_the_first_page_too(member_client, three_pages):
     page = member_client.get("/predictions/?page=0", HTTP_HX_REQUEST="true").content.decode()
     assert "Page 1 of 3" in page
+
+
+@pytest.mark.parametrize("number", ["0", "-1", "abc"])
+def test_a_source_page_asked_for_quote_page_zero_shows_the_first_quotes(member_client, number):
+    source = make_source()
+    quotes = [make_quote(source=source, timestamp_seconds=i, text=f"Quote number {i:03d}.")
+              for i in range(QUOTES_PER_PAGE + 1)]
+    page = member_client.get(f"{source.get_absolute_url()}?quotes_page={number}").content.decode()
+    assert quotes[0].text in page and quotes[-1].text not in page

@@ -1,7 +1,8 @@
 from django import template
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 
 from tracker.models import Source, TranscriptSegment, format_timestamp, link_at
+from tracker.paging import page_of
 
 register = template.Library()
 
@@ -13,7 +14,7 @@ PAGE_PARAM = "transcript_page"
 def transcript_page(context, source: Source) -> Page:
     """The page of `source`'s transcript the request asks for (`?transcript_page=`), with speakers, in 2 queries."""
     segments = TranscriptSegment.objects.filter(source=source).select_related("speaker").order_by("position")
-    return Paginator(segments, PER_PAGE).get_page(context["request"].GET.get(PAGE_PARAM))
+    return page_of(context["request"], segments, PER_PAGE, PAGE_PARAM)
 
 
 @register.filter

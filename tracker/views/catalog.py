@@ -1,7 +1,7 @@
 """Sources, people, companies, quotes and signals: lists, detail pages, forms and deletion; the prediction form too."""
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.core.paginator import Page
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tracker.forms import CompanyForm, PersonForm, PredictionForm, QuoteForm, SignalForm, SourceForm
 from tracker.models import Company, Person, Prediction, Quote, Signal, Source, attach_forecast_views
+from tracker.paging import page_of
 
 from .common import delete_object, edit_object
 
@@ -29,25 +30,10 @@ PREDICTIONS_PER_PAGE = 20
 SAID_ORDER = (F("timestamp_seconds").asc(nulls_last=True), "key")
 
 
-def page_of(request: HttpRequest, items: QuerySet, param: str, per_page: int) -> Page:
-    """The page of `items` that ?<param>=N asks for (the nearest one if there is no such page), with links to
-    the pages either side that keep the rest of the query."""
-    page = Paginator(items, per_page).get_page(request.GET.get(param))
-    page.object_list = list(page.object_list)
-
-    def url(number: int) -> str:
-        query = request.GET.copy()
-        query[param] = str(number)
-        return f"?{query.urlencode()}"
-
-    page.previous_url = url(page.previous_page_number()) if page.has_previous() else ""
-    page.next_url = url(page.next_page_number()) if page.has_next() else ""
-    return page
-
 
 def predictions_of(request: HttpRequest, **filters) -> Page:
     predictions = Prediction.objects.with_relations().filter(**filters).order_by("resolve_by", "id")
-    page = page_of(request, predictions, "predictions_page", PREDICTIONS_PER_PAGE)
+    page = page_of(request, predictions, PREDICTIONS_PER_PAGE, "predictions_page")
     attach_forecast_views(page.object_list, request.user)
     return page
 
@@ -65,7 +51,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source.objects.select_related("author"), pk=pk)
     quotes = source.quotes.select_related("speaker").order_by(*SAID_ORDER)
     return render(request, "catalog/source_detail.html", {
-        "source": source, "quotes": page_of(request, quotes, "quotes_page", QUOTES_PER_PAGE),
+        "source": source, "quotes": page_of(request, quotes, QUOTES_PER_PAGE, "quotes_page"),
         "predictions": predictions_of(request, source=source),
        })
 
@@ -95,7 +81,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quotes = person.quotes.select_related("source").order_by("source", *SAID_ORDER)
     scored = sum(getattr(person, f"n_{status}") for status in Prediction.SCORED)
     return render(request, "catalog/person_detail.html", {
-        "person": person, "quotes": page_of(request, quotes, "quotes_page", QUOTES_PER_PAGE),
+        "person": person, "quotes": page_of(request, quotes, QUOTES_PER_PAGE, "quotes_page"),
         "predictions": predictions_of(request, speaker=person),
         "accuracy": getattr(person, f"n_{Prediction.CAME_TRUE}") / scored if scored else None})
 

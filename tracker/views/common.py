@@ -6,7 +6,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,14 +29,6 @@ def safe_next(request: HttpRequest, default: str) -> str:
         return target
     return default
 
-
-def page_of(items, number: str | None, per_page: int) -> Page:
-    """Paginator.get_page, except that a number below 1 means the first page, not the last."""
-    try:
-        number = max(int(number), 1)
-    except (TypeError, ValueError):
-        number = 1
-    return Paginator(items, per_page).get_page(number)
 
 
 def quoted(obj) -> str:

@@ -16,10 +16,11 @@ from tracker import services
 from tracker.formats import day
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
 from tracker.models import Forecast, Prediction, attach_forecast_views
+from tracker.paging import page_of
 from tracker.summary import page_summary
 from tracker.templatetags.tracker import percent
 
-from .common import page_of, safe_next
+from .common import safe_next
 
 PER_PAGE = 20
 
@@ -45,7 +46,7 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
         predictions = form.filter(predictions)
     else:
         predictions = predictions.order_by("resolve_by", "id")
-    page = page_of(predictions, request.GET.get("page"), PER_PAGE)
+    page = page_of(request, predictions, PER_PAGE)
     attach_forecast_views(page.object_list, request.user)
     query = query.copy()
     query.pop("page", None)
