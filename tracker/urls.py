@@ -53,6 +53,7 @@ urlpatterns = [
     path("import/", bundles.import_view, name="import"),
     path("export/", bundles.export_view, name="export"),
     # Only these account pages: there is no e-mail, so no self-service password reset.
+    path("settings/", accounts.settings_page, name="settings"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

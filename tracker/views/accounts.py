@@ -1,8 +1,11 @@
-"""The log-in page, which never sends anyone back to itself or to the log-out action."""
+"""Account pages: the log-in page, which never sends anyone back to itself or to the log-out action, and
+a user's own settings."""
 
 from urllib.parse import urlsplit
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
 # A `next` naming one of these would loop (login) or answer 405 to the redirect's GET (logout).
@@ -19,3 +22,8 @@ class LoginView(auth_views.LoginView):
         except Resolver404:
             return target  # a page that does not exist answers 404 itself; nothing loops
         return "" if name in NOT_A_DESTINATION else target
+
+
+@login_required
+def settings_page(request):
+    return render(request, "accounts/settings.html")
