@@ -1,5 +1,7 @@
 """Resolve, undo and forecast through the views: in place for htmx, redirects for plain forms."""
 
+import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -18,40 +20,104 @@ def resolve_data(p, **overrides):
             "evidence_url": "https://example.com/news", "version": p.version, **overrides}
 
 
-def test_resolving_in_place_returns_the_card_and_the_updated_counts(editor_client):
+def changed_event(response) -> bool:
+    return "predictions-changed" in json.loads(response.headers.get("HX-Trigger", "{}"))
+
+
+def test_resolving_in_place_returns_only_the_card_and_tells_the_page_it_changed(editor_client):
     p = make_prediction(resolve_by=date.today() - timedelta(days=3))
-    make_prediction()
-    response = editor_client.post(f"/predictions/{p.pk}/resolve/",
-                                  {**resolve_data(p), "regions": "status-counts score-summary"}, **HTMX)
+    response = editor_client.post(f"/predictions/{p.pk}/resolve/", resolve_data(p), **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'id="prediction-{p.pk}"' in html and "Resolved as “True”." in html
-    assert "Undo resolution" in html
-    # Out-of-band: the counts now say 1 open, 1 true, 0 overdue.
-    assert 'id="status-counts"' in html and 'hx-swap-oob="true"' in html
-    assert 'data-count="open">1<' in html and 'data-count="true">1<' in html and 'data-count="overdue">0<' in html
-    assert 'id="score-summary"' in html
+    assert html.lstrip().startswith(f'<article class="card prediction status-true" id="prediction-{p.pk}"')
+    assert html.rstrip().endswith("</article>")
+    assert "Resolved as “True”." in html and "Undo resolution" in html
+    assert changed_event(response)
     p.refresh_from_db()
     assert (p.status, p.resolution_note, p.resolution_url) == ("true", "It shipped.", "https://example.com/news")
     assert p.history.get().actor.username == "edith"
 
 
-def test_resolving_from_the_detail_page_also_refreshes_its_histories(editor_client):
+def test_a_refusal_because_someone_else_changed_it_also_tells_the_page(editor_client):
     p = make_prediction()
-    html = editor_client.post(f"/predictions/{p.pk}/resolve/",
-                              {**resolve_data(p), "panel": "detail", "regions": "histories"}, **HTMX).content.decode()
-    assert 'id="resolution-history"' in html and 'id="forecast-history"' in html
-    assert "It shipped." in html
+    stale = resolve_data(p)
+    editor_client.post(f"/predictions/{p.pk}/resolve/", resolve_data(p), **HTMX)
+    response = editor_client.post(f"/predictions/{p.pk}/resolve/", {**stale, "status": "false"}, **HTMX)
+    assert response.status_code == 409
+    assert changed_event(response)
 
 
-def test_only_the_regions_the_page_has_are_updated(editor_client):
+def test_a_refusal_of_bad_input_changes_nothing_and_tells_nobody(editor_client):
     p = make_prediction()
-    html = editor_client.post(f"/predictions/{p.pk}/resolve/", {**resolve_data(p), "regions": "status-counts"},
-                              **HTMX).content.decode()
-    assert 'id="status-counts"' in html and 'id="score-summary"' not in html
-    q = make_prediction()
-    bare = editor_client.post(f"/predictions/{q.pk}/resolve/", resolve_data(q), **HTMX).content.decode()
-    assert "hx-swap-oob" not in bare
+    response = editor_client.post(f"/predictions/{p.pk}/resolve/", resolve_data(p, status=""), **HTMX)
+    assert response.status_code == 422
+    assert not changed_event(response)
+    forecast = editor_client.post(f"/predictions/{p.pk}/forecast/", {"percent": "150"}, **HTMX)
+    assert forecast.status_code == 422 and not changed_event(forecast)
+
+
+def test_opening_the_resolve_form_tells_nobody(editor_client):
+    p = make_prediction()
+    response = editor_client.get(f"/predictions/{p.pk}/resolve/", **HTMX)
+    assert response.status_code == 200 and not changed_event(response)
+
+
+@pytest.mark.parametrize("action", ["forecast", "undo"])
+def test_every_in_place_action_tells_the_page(editor_client, action):
+    p = make_prediction()
+    if action == "undo":
+        p = services.resolve(p, status="true", expected_version=p.version, actor=None,
+                             resolved_on=timezone.localdate())
+        response = editor_client.post(f"/predictions/{p.pk}/undo/", {"version": p.version}, **HTMX)
+    else:
+        response = editor_client.post(f"/predictions/{p.pk}/forecast/", {"percent": "40"}, **HTMX)
+    assert response.status_code == 200 and changed_event(response)
+
+
+def test_the_card_sets_where_its_actions_land_once(editor_client):
+    p = make_prediction()
+    card = editor_client.get(f"/predictions/{p.pk}/resolve/", **HTMX).content.decode()
+    assert card.count("hx-target=") == 1 and card.count("hx-swap=") == 1
+    assert 'hx-target="this" hx-swap="outerHTML"' in card
+    listing = editor_client.get("/predictions/").content.decode()
+    assert 'name="regions"' not in listing and "hx-swap-oob" not in listing
+
+
+@pytest.mark.parametrize(("url", "regions"), [
+    ("/", ["status-counts", "score-summary"]),
+    ("/predictions/", ["status-counts"]),
+    ("/scoreboard/", ["status-counts", "board"]),
+])
+def test_each_region_of_a_page_refreshes_itself_on_the_event(editor_client, url, regions):
+    make_prediction()
+    html = editor_client.get(url).content.decode()
+    for region in regions:
+        tag = re.search(rf'<[a-z]+ id="{region}"[^>]*>', html).group(0)
+        assert 'hx-trigger="predictions-changed from:body"' in tag and "hx-get=" in tag
+
+
+def test_the_detail_pages_histories_refresh_themselves_from_their_own_url(editor_client):
+    p = make_prediction()
+    page = editor_client.get(p.get_absolute_url()).content.decode()
+    assert f'<div id="histories" hx-get="/predictions/{p.pk}/histories/"' in page
+    editor_client.post(f"/predictions/{p.pk}/resolve/", resolve_data(p), **HTMX)
+    html = editor_client.get(f"/predictions/{p.pk}/histories/", **HTMX).content.decode()
+    assert html.lstrip().startswith('<div id="histories"')
+    assert 'id="resolution-history"' in html and 'id="forecast-history"' in html and "It shipped." in html
+
+
+def test_the_summary_regions_show_the_current_figures(editor_client):
+    p = make_prediction(resolve_by=date.today() - timedelta(days=3))
+    make_prediction()
+    editor_client.post(f"/predictions/{p.pk}/resolve/", resolve_data(p), **HTMX)
+    counts = editor_client.get("/regions/status-counts/?tag=ipo&status=open&page=3").content.decode()
+    assert counts.lstrip().startswith('<ul id="status-counts"')
+    assert 'data-count="open">1<' in counts and 'data-count="true">1<' in counts and 'data-count="overdue">0<' in counts
+    # The chips keep the list's other filters, and set status and page themselves.
+    assert 'href="/predictions/?tag=ipo&amp;status=true"' in counts and "page=3" not in counts
+    summary = editor_client.get("/regions/score-summary/").content.decode()
+    assert summary.lstrip().startswith('<section id="score-summary"')
+    assert 'data-figure="scored">1<' in summary
 
 
 def test_a_plain_form_post_redirects_back_with_a_message(editor_client):

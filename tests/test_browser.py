@@ -547,6 +547,32 @@ def test_the_second_of_two_editors_resolving_the_same_prediction_is_told_and_cha
     assert (event.actor.username, event.to_status) == ("edith", "true")
 
 
+@pytest.mark.parametrize("url", ["/", "/scoreboard/"], ids=["dashboard", "scoreboard"])
+def test_a_refused_resolution_still_refreshes_every_figure_on_the_page(new_context, log_in, url):
+    """The refusal means someone else changed the prediction, so the page's other figures are stale too."""
+    prediction = counting_data()
+    first = log_in(new_context(), make_user("edith", role="editors")).new_page()
+    second = log_in(new_context(), make_user("eve", role="editors")).new_page()
+    came_true = "#score-summary [data-figure=scored]" if url == "/" else "#board [data-figure=came-true]"
+    for page in (first, second):
+        page.goto(url)
+        counts(page, open=3, true=1)
+        expect(page.locator(came_true)).to_have_text("1")
+    card(second, prediction).get_by_role("button", name="Resolve").click()
+
+    resolve_in_card(first, prediction)
+    expect(card(first, prediction).get_by_role("status")).to_have_text("Resolved as “True”.")
+    counts(second, open=3, true=1)  # nothing tells a page about a change until it acts
+
+    with second.expect_response(f"**/predictions/{prediction.pk}/resolve/") as response:
+        resolve_in_card(second, prediction, outcome="False — it did not", open_form=False)
+    assert response.value.status == 409
+    expect(card(second, prediction).get_by_role("alert")).to_contain_text("it is now resolved “True”")
+    counts(second, open=2, overdue=1, true=2)
+    expect(second.locator(came_true)).to_have_text("2")
+    assert list(prediction.history.values_list("actor__username", "to_status")) == [("edith", "true")]
+
+
 def test_the_second_of_two_editors_editing_a_thesis_is_shown_both_versions_and_overwrites_nothing(
         new_context, log_in):
     thesis = make_thesis(title="Rates fall in 2026", rationale="Inflation cools.")

@@ -86,9 +86,9 @@ def test_resolving_from_the_scoreboard_asks_the_board_to_refresh(editor_client, 
     p = make_prediction()
     response = editor_client.post(f"/predictions/{p.pk}/resolve/", {"status": "true", "version": p.version,
                                   "resolved_on": str(date.today())}, **HTMX)
-    assert "scoreboard-changed" in json.loads(response["HX-Trigger"])
+    assert "predictions-changed" in json.loads(response["HX-Trigger"])
     html = editor_client.get("/scoreboard/").content.decode()
-    assert 'hx-trigger="scoreboard-changed from:body"' in html
+    assert 'hx-trigger="predictions-changed from:body"' in html
     board = editor_client.get("/scoreboard/?part=board", **HTMX).content.decode()
     assert board.lstrip().startswith('<div id="board"')
 

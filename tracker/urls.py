@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import accounts, bundles, catalog, dashboard, predictions, scoreboard, search, theses, transcripts
+from tracker.views import (
+    accounts,
+    bundles,
+    catalog,
+    dashboard,
+    predictions,
+    regions,
+    scoreboard,
+    search,
+    theses,
+    transcripts,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -14,6 +25,9 @@ urlpatterns = [
     path("predictions/<int:pk>/resolve/", predictions.resolve, name="prediction_resolve"),
     path("predictions/<int:pk>/undo/", predictions.undo, name="prediction_undo"),
     path("predictions/<int:pk>/forecast/", predictions.forecast, name="prediction_forecast"),
+    path("predictions/<int:pk>/histories/", regions.prediction_histories, name="prediction_histories"),
+    path("regions/status-counts/", regions.status_counts, name="status_counts"),
+    path("regions/score-summary/", regions.score_summary, name="score_summary"),
     path("theses/", theses.thesis_list, name="thesis_list"),
     path("theses/new/", theses.thesis_edit, name="thesis_create"),
     path("theses/<int:pk>/", theses.thesis_detail, name="thesis_detail"),

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
@@ -100,26 +99,22 @@ def counted_forecasts(prediction: Prediction, forecasts: list[Forecast]) -> set[
     return set(latest.values())
 
 
+# Sent after an in-place action changed a prediction, or was refused because someone else had: every region
+# of the page that depends on predictions listens for it and fetches itself again (tracker/views/regions.py).
+CHANGED = "predictions-changed"
+
+
 def card_response(request: HttpRequest, prediction: Prediction, *, status: int = 200, **extra) -> HttpResponse:
-    """The prediction's card, plus out-of-band updates of every figure on the page that depends on it."""
+    """The prediction's card; the page's other regions refresh themselves on the event it sends."""
     on_detail = (request.POST.get("panel") or request.GET.get("panel")) == "detail"
     if on_detail:
         context = detail_context(request, prediction, **extra)
     else:
         attach_forecast_views([prediction], request.user)
         context = {"p": prediction, **extra}
-    html = render_to_string("predictions/_card.html", context, request)
-    # After a change, or a refusal because someone else changed it, the page's other figures are stale.
-    stale = request.method == "POST" and status in (200, 409)
-    regions = set(request.POST.get("regions", "").split()) if stale else set()
-    if regions & {"status-counts", "score-summary"}:
-        html += render_to_string("_summary_oob.html", {**page_summary(), "regions": regions}, request)
-    if "histories" in regions and on_detail:
-        html += render_to_string("predictions/detail.html#histories", {**context, "oob": True}, request)
-    response = HttpResponse(html, status=status)
-    if request.method == "POST" and status < 400:
-        # Regions that summarise many predictions (the scoreboard's tables) refresh themselves on this.
-        trigger_client_event(response, "scoreboard-changed")
+    response = render(request, "predictions/_card.html", context, status=status)
+    if request.method == "POST" and status in (200, 409):
+        trigger_client_event(response, CHANGED)
     return response
 
 
