@@ -46,7 +46,10 @@ def settings_email(request: HttpRequest) -> HttpResponse:
         try:
             accounts.set_email(request.user, form.cleaned_data["email"], form.cleaned_data["seen"])
         except accounts.Changed as changed:
-            form, status = EmailForm(changed.account), 409
+            # Theirs again, now checked against the address stored: saving once more is a deliberate choice.
+            current = changed.account.email
+            form, status = EmailForm(request.user, {"email": form.cleaned_data["email"], "seen": current}), 409
+            form.is_valid()
             form.add_error(None, str(changed))
         except accounts.Refused as refused:
             form.add_error("email", str(refused))
