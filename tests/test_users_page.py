@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_prediction, make_user
+from tests.test_concurrency import RACERS, race
 from tracker import services
 from tracker.models import AccountSession, Forecast
 from tracker.roles import EDITORS, MEMBERS
@@ -177,3 +178,15 @@ def test_an_editor_cannot_deactivate_themselves(editor_client, editor):
     response = editor_client.post(reverse("user_deactivate", args=[editor.pk]), **HTMX)
     assert response.status_code == 409 and "cannot deactivate your own account" in response.content.decode()
     assert User.objects.get(pk=editor.pk).is_active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_editors_stepping_down_at_the_same_moment_leave_exactly_one_editor():
+    editors = [make_user(f"ed{i}", role=EDITORS) for i in range(RACERS)]
+
+    def step_down(i):
+        return set_role(logged_in(editors[i]), editors[i], "member", "editor", **HTMX).status_code
+
+    codes = sorted(race(step_down))
+    assert codes == [200] * (RACERS - 1) + [409], codes
+    assert User.objects.filter(groups__name=EDITORS).count() == 1
