@@ -72,3 +72,14 @@ def test_the_address_can_be_removed(member_client, member):
     response = save(member_client, "", seen="mo@example.com", **HTMX)
     assert response.status_code == 200 and "Your address is removed." in response.content.decode()
     assert User.objects.get(pk=member.pk).email == ""
+
+
+def test_the_admin_refuses_an_address_another_account_has_instead_of_failing(client, member):
+    root = User.objects.create_superuser("root", email="root@example.com", password="pw-for-tests-1")
+    client.force_login(root)
+    response = client.post(f"/admin/auth/user/{member.pk}/change/", {
+        "username": "mo", "email": "ROOT@example.com", "is_active": "on", "date_joined_0": "2026-12-01",
+        "date_joined_1": "10:00:00", "initial-date_joined_0": "2026-12-01", "initial-date_joined_1": "10:00:00"})
+    assert response.status_code == 200
+    assert "The account root already uses this address." in response.content.decode()
+    assert User.objects.get(pk=member.pk).email == ""
