@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Invitation
+from .models import Invitation, invitation_expiry
 from .roles import EDITORS, MEMBERS, Role, create_roles
 from .sessions import end_sessions
 
@@ -82,7 +82,7 @@ def state_of(account) -> State:
         return State("active", "Active")
     if account.invited_at is None:
         return State("not-invited", "Not invited: cannot log in yet")
-    if timezone.now() >= Invitation(sent_at=account.invited_at).expires_at:
+    if timezone.now() >= invitation_expiry(account.invited_at):
         return State("expired", "Invitation expired")
     return State("invited", "Invited, not yet joined")
 
@@ -103,10 +103,16 @@ def email_owner(email: str, exclude_pk: int | None = None):
 # --- Roles and deactivation ------------------------------------------------------------------------------
 
 
+def _role_group(name: str) -> Group:
+    """A role's group; made again if someone deleted it in the admin, rather than failing the request."""
+    if not Group.objects.filter(name=name).exists():
+        create_roles()
+    return Group.objects.get(name=name)
+
+
 def _locked(pk: int):
     """The account as stored now, read after taking the editors' lock, inside the caller's transaction."""
-    if not Group.objects.filter(name=EDITORS).exists():
-        create_roles()
+    _role_group(EDITORS)
     Group.objects.select_for_update().get(name=EDITORS)
     return listed().get(pk=pk)
 
@@ -135,7 +141,7 @@ def change_role(actor, pk: int, role: Role, seen: Role) -> object:
             _keeps_an_editor(account, actor)
         account.groups.remove(*Group.objects.filter(name__in=[EDITORS, MEMBERS]))
         if role.group:
-            account.groups.add(Group.objects.get(name=role.group))
+            account.groups.add(_role_group(role.group))
         return listed().get(pk=pk)
 
 
@@ -183,9 +189,7 @@ def invite(actor, email: str, *, role: Role | None = None, account=None) -> Invi
                 account.set_unusable_password()
                 account.save()
                 if role and role.group:
-                    if not Group.objects.filter(name=role.group).exists():
-                        create_roles()
-                    account.groups.add(Group.objects.get(name=role.group))
+                    account.groups.add(_role_group(role.group))
                 new_account = True
             else:
                 account = User.objects.select_for_update().get(pk=account.pk)

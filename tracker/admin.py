@@ -6,7 +6,6 @@ from django.contrib.auth.forms import UserChangeForm
 from django.db.models import F
 
 from .accounts import email_owner
-
 from .models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
 
 

@@ -586,9 +586,13 @@ class Invitation(models.Model):
 
     @property
     def expires_at(self):
-        return self.sent_at + timedelta(days=settings.INVITATION_VALID_DAYS)
+        return invitation_expiry(self.sent_at)
 
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+
+def invitation_expiry(sent_at):
+    return sent_at + timedelta(days=settings.INVITATION_VALID_DAYS)
 
