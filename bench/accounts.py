@@ -22,6 +22,7 @@ import django
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")  # the test client speaks plain http
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -85,7 +86,7 @@ def main(runs: int) -> None:
         started = time.perf_counter()
         fill()
         print(f"filled {ACCOUNTS:,} accounts and {2 * ACCOUNTS:,} sessions in {time.perf_counter() - started:.1f} s")
-    editor = User.objects.get(username="user00001")
+    editor = User.objects.get(username="user00003")  # an editor with a password
     client = Client()
     client.force_login(editor)
     print(f"| {'step':<52} | {'median ms':>9} | {'queries':>7} |\n|{'-' * 54}|{'-' * 11}|{'-' * 9}|")

@@ -64,7 +64,7 @@ def test_the_list_comes_in_pages_and_costs_the_same_queries_for_any_page_size(ed
                                                                              django_assert_max_num_queries):
     for n in range(55):
         make_user(f"user-{n:02d}", role=MEMBERS if n % 2 else None)
-    with django_assert_max_num_queries(6):  # session, user, permissions, count, the page, the editors' group
+    with django_assert_max_num_queries(6):  # session, user, permissions, count, the ids, their rows
         first = editor_client.get(reverse("user_list")).content.decode()
     assert first.count('<tr id="user-') == 50 and 'rel="next"' in first
     second = editor_client.get(reverse("user_list") + "?page=2").content.decode()

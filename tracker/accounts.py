@@ -49,15 +49,21 @@ def _in_group(name: str) -> Exists:
     return Exists(User.groups.through.objects.filter(user=OuterRef("pk"), group__name=name))
 
 
+def by_name() -> QuerySet:
+    return User.objects.order_by(Lower("username"), "pk")
+
+
 def listed() -> QuerySet:
-    """Accounts with what the Users page shows of each (role, latest invitation), by user name, in one query."""
+    """Accounts with what the Users page shows of each (role, latest invitation), by user name, in one query.
+    Filter it to the accounts wanted before reading: the database works out the annotations for every row it
+    passes, even those an OFFSET skips."""
     latest = Invitation.objects.filter(user=OuterRef("pk")).order_by("-sent_at", "-id")
-    return User.objects.annotate(
+    return by_name().annotate(
         in_editors=_in_group(EDITORS),
         in_members=_in_group(MEMBERS),
         has_password=ExpressionWrapper(~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX), BooleanField()),
         invited_at=Subquery(latest.values("sent_at")[:1]),
-    ).order_by(Lower("username"), "pk")
+    )
 
 
 def role_of(account) -> Role | None:

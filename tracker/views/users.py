@@ -26,8 +26,9 @@ logger = logging.getLogger(__name__)
 
 
 def list_context(request: HttpRequest, invite_form: InviteForm | None = None) -> dict:
-    page = page_of(request, accounts.listed(), PER_PAGE)
-    accounts.described(page.object_list)
+    # A page of ids, then what the page shows of those accounts only (see accounts.listed).
+    page = page_of(request, accounts.by_name().values_list("pk", flat=True), PER_PAGE)
+    page.object_list = accounts.described(list(accounts.listed().filter(pk__in=page.object_list)))
     return {"page": page, "invite_form": invite_form or InviteForm(), "roles": Role.choices}
 
 
