@@ -197,3 +197,20 @@ def test_an_account_that_has_joined_cannot_be_invited_again(editor_client, membe
 def test_members_cannot_invite(member_client, outsider):
     assert member_client.post(reverse("user_invite"), {"email": "x@example.com", "role": EDITORS}).status_code == 403
     assert member_client.get(reverse("account_invite", args=[outsider.pk])).status_code == 403
+
+
+def test_a_mail_server_that_is_down_leaves_the_invitation_to_send_again(editor_client, settings):
+    locmem = settings.MAILERS
+    # Port 8499 is in this project's test range and nothing listens there: the connection is refused.
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                                    "OPTIONS": {"host": "127.0.0.1", "port": 8499, "timeout": 2}}}
+    response = invite(editor_client)
+    assert response.status_code == 302
+    page = editor_client.get(reverse("user_list")).content.decode()
+    assert "The invitation to ana.lima@example.com is saved, but the e-mail could not be sent" in page
+    account = User.objects.get(email="ana.lima@example.com")
+    settings.MAILERS = locmem
+    assert editor_client.post(reverse("account_invite", args=[account.pk]),
+                              {"email": "ana.lima@example.com"}).status_code == 302
+    [message] = mail.outbox
+    assert Client().get(link_in(message)).status_code == 200
