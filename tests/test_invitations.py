@@ -101,6 +101,8 @@ def test_reinviting_sends_a_new_link_and_the_old_one_stops_working(editor_client
     invite(editor_client)
     account = User.objects.get(email="ana.lima@example.com")
     Invitation.objects.update(sent_at=timezone.now() - timedelta(hours=1))
+    form = editor_client.get(reverse("account_invite", args=[account.pk])).content.decode()
+    assert 'value="ana.lima@example.com"' in form and "the link of any earlier invitation stops working" in form
     response = editor_client.post(reverse("account_invite", args=[account.pk]), {"email": "ana@example.org"})
     assert response.status_code == 302
     old, new = link_in(mail.outbox[0]), link_in(mail.outbox[1])
