@@ -26,6 +26,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def mail_outbox(settings):
+    """Mail goes to Django's test outbox (`mail.outbox`) through a declared mailer: without MAILERS, Django 6.1
+    warns on every message (an error here). Tests of real delivery override MAILERS themselves."""
+    if not getattr(settings, "MAILERS", None):
+        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def history_purgeable():
     """Let the test database be emptied between tests; tests of the append-only rule lock it again."""

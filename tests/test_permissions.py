@@ -15,7 +15,9 @@ from tracker.models import Forecast, Person, Prediction, ResolutionEvent, Signal
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-PUBLIC = {"login"}
+# Logging in, and the pages that get someone a password: an invitation's link and the password reset.
+PUBLIC = {"login", "join", "password_reset", "password_reset_done", "password_reset_confirm",
+          "password_reset_complete"}
 
 
 def all_patterns(resolver=None, prefix=""):

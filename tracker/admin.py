@@ -1,6 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.db.models import F
 
+from .accounts import email_owner
 from .models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
 
 
@@ -122,3 +127,21 @@ class ResolutionEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AdminUserForm(UserChangeForm):
+    def clean_email(self) -> str:
+        email = self.cleaned_data.get("email", "")
+        if owner := email_owner(email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(f"The account {owner.get_username()} already uses this address.")
+        return email
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AccountAdmin(UserAdmin):
+    """Django's user admin, refusing an address another account has (in any case) before the database does."""
+
+    form = AdminUserForm

@@ -7,11 +7,13 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from . import search
+from .accounts import email_owner
 from .editing import update_if_unchanged
 from .fields import form_field
 from .formats import day
@@ -30,6 +32,7 @@ from .models import (
     format_timestamp,
 )
 from .pickers import ManyPicker, OnePicker, PickerForm
+from .roles import Role
 from .validators import to_key, validate_key
 
 Status = Prediction.Status
@@ -535,3 +538,89 @@ class PredictionFilterForm(forms.Form):
         elif data.get("due") == "soon":
             queryset = queryset.open().filter(resolve_by__gte=today, resolve_by__lte=today + timedelta(days=30))
         return queryset.order_by(*SORTS[data.get("sort") or DEFAULT_SORT][1])
+
+
+# --- Accounts -------------------------------------------------------------------------------------------
+
+USER_FIELDS = get_user_model()._meta
+
+
+def address_field(**kwargs) -> forms.EmailField:
+    return forms.EmailField(label="E-mail address", max_length=USER_FIELDS.get_field("email").max_length, **kwargs)
+
+
+class InviteForm(forms.Form):
+    """Invite someone new (with a role), or, given `account`, the person behind an account that cannot log in yet."""
+
+    email = address_field()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+    def __init__(self, *args, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        if account is not None:
+            del self.fields["role"]
+            self.initial.setdefault("email", account.email)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        owner = email_owner(email, exclude_pk=self.account.pk if self.account else None)
+        if owner is not None and not owner.has_usable_password() and self.account is None:
+            raise forms.ValidationError(f"{owner.get_username()} already has this address and has not joined yet: "
+                                        f"send a new invitation from their row below.")
+        if owner is not None:
+            raise forms.ValidationError(f"The account {owner.get_username()} already uses this address.")
+        return email
+
+    def cleaned_role(self) -> Role | None:
+        return Role(self.cleaned_data["role"]) if "role" in self.cleaned_data else None
+
+
+class RoleForm(forms.Form):
+    """A new role, and the one the page showed, which the change checks is still held."""
+
+    role = forms.ChoiceField(choices=Role.choices)
+    seen = forms.ChoiceField(choices=Role.choices, widget=forms.HiddenInput)
+
+
+class JoinForm(SetPasswordForm):
+    """An invitee's password, and their user name when the invitation made the account."""
+
+    username = forms.CharField(label="User name", max_length=USER_FIELDS.get_field("username").max_length,
+                               validators=USER_FIELDS.get_field("username").validators,
+                               help_text="Letters, digits and @ . + - _ only; others see it next to your forecasts.")
+    field_order = ["username", "new_password1", "new_password2"]
+
+    def __init__(self, user, *args, chooses_username: bool, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        if chooses_username:
+            self.initial.setdefault("username", user.get_username())
+        else:
+            del self.fields["username"]
+
+    def clean_username(self) -> str:
+        name = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=name).exclude(pk=self.user.pk).exists():
+            raise forms.ValidationError("This user name is taken; choose another.")
+        self.user.username = name  # so the password checks compare against the name chosen
+        return name
+
+
+class EmailForm(forms.Form):
+    """A user's own address, and the one the page showed (a change elsewhere since is not overwritten)."""
+
+    email = address_field(required=False, help_text="For invitations, password resets and reminders. Leave it "
+                                                    "empty to get no e-mail at all (no password reset either).")
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.initial.setdefault("email", user.email)
+        self.initial.setdefault("seen", user.email)
+
+    def clean_email(self) -> str:
+        email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
+        if email_owner(email, exclude_pk=self.user.pk):
+            raise forms.ValidationError("Another account uses this address; each address belongs to one account.")
+        return email

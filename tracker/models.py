@@ -4,7 +4,7 @@ and how it turned out."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from statistics import median
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -31,6 +31,7 @@ from .limits import (
     recording_seconds,
     within,
 )
+from .sessions import AccountSession  # noqa: F401 (a model: it lives with the engine that fills it in)
 from .validators import KEY_RULE, validate_key
 
 KEY_HELP = f"A short unique slug used in bundles and URLs: {KEY_RULE}."
@@ -556,3 +557,42 @@ class TranscriptSegment(models.Model):
     @property
     def timestamp_label(self) -> str:
         return format_timestamp(self.seconds)
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to an account: the link it sent works until it is used, expires
+    (INVITATION_VALID_DAYS after it was sent) or a newer invitation to the same account replaces it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # The account was made for this invitation, so its user name is only a suggestion the invitee may change.
+    # An account an import made keeps its name: bundles refer to users by it.
+    new_account = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        permissions = [("manage_users", "Can invite people and change their roles")]
+        indexes = [
+            # The latest invitation per account, for the Users page and for telling a replaced link.
+            models.Index(fields=["user", "-sent_at"], name="invitation_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.sent_at:%Y-%m-%d})"
+
+    @property
+    def expires_at(self):
+        return invitation_expiry(self.sent_at)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+def invitation_expiry(sent_at):
+    return sent_at + timedelta(days=settings.INVITATION_VALID_DAYS)
+

@@ -2,12 +2,14 @@
 
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
+from django.db import models
 
+EDITORS, MEMBERS = "editors", "members"
 EDITABLE = ["person", "company", "source", "quote", "thesis", "prediction", "signal", "tag"]
 ROLES = {
-    "editors": [f"{verb}_{model}" for model in EDITABLE for verb in ("add", "change", "delete", "view")]
-    + ["resolve_prediction", "add_forecast", "view_forecast"],
-    "members": [f"view_{model}" for model in EDITABLE] + ["add_forecast", "view_forecast"],
+    EDITORS: [f"{verb}_{model}" for model in EDITABLE for verb in ("add", "change", "delete", "view")]
+    + ["resolve_prediction", "add_forecast", "view_forecast", "manage_users"],
+    MEMBERS: [f"view_{model}" for model in EDITABLE] + ["add_forecast", "view_forecast"],
 }
 
 
@@ -23,3 +25,16 @@ def create_roles(apps=global_apps) -> None:
     for name, codenames in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames))
+
+
+
+class Role(models.TextChoices):
+    """What the Users page offers; each but read-only is one of the groups above."""
+
+    EDITOR = "editor", "Editor"
+    MEMBER = "member", "Member"
+    READ_ONLY = "read-only", "Read-only"
+
+    @property
+    def group(self) -> str | None:
+        return {Role.EDITOR: EDITORS, Role.MEMBER: MEMBERS}.get(self)

@@ -13,6 +13,7 @@ from tracker.views import (
     search,
     theses,
     transcripts,
+    users,
 )
 
 urlpatterns = [
@@ -66,13 +67,28 @@ urlpatterns = [
     path("search/", search.search_page, name="search"),
     path("import/", bundles.import_view, name="import"),
     path("export/", bundles.export_view, name="export"),
-    # Only these account pages: there is no e-mail, so no self-service password reset.
+    path("users/", users.user_list, name="user_list"),
+    path("users/invite/", users.user_invite, name="user_invite"),
+    path("users/<int:pk>/invite/", users.account_invite, name="account_invite"),
+    path("users/<int:pk>/role/", users.user_role, name="user_role"),
+    path("users/<int:pk>/deactivate/", users.user_active, {"active": False}, name="user_deactivate"),
+    path("users/<int:pk>/reactivate/", users.user_active, {"active": True}, name="user_reactivate"),
+    path("join/<str:token>/", accounts.join, name="join"),
     path("settings/", accounts.settings_page, name="settings"),
+    path("settings/email/", accounts.settings_email, name="settings_email"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
+    # Self-service reset by e-mail. The form answers the same whether or not an account has the address.
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(
+        email_template_name="registration/password_reset_email.txt",
+        html_email_template_name="registration/password_reset_email.html"), name="password_reset"),
+    path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
 ]
 
