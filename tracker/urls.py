@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import accounts, bundles, catalog, dashboard, predictions, scoreboard, search, theses, transcripts
+from tracker.views import (
+    accounts,
+    bundles,
+    catalog,
+    dashboard,
+    forecasters,
+    predictions,
+    scoreboard,
+    search,
+    theses,
+    transcripts,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -49,6 +60,7 @@ urlpatterns = [
     path("signals/<int:pk>/delete/", catalog.signal_delete, name="signal_delete"),
     path("scoreboard/", scoreboard.scoreboard, name="scoreboard"),
     path("scoreboard/download/", scoreboard.scoreboard_download, name="scoreboard_download"),
+    path("forecasters/<str:username>/", forecasters.forecaster_detail, name="forecaster_detail"),
     path("search/", search.search_page, name="search"),
     path("import/", bundles.import_view, name="import"),
     path("export/", bundles.export_view, name="export"),

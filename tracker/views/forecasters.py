@@ -1,0 +1,27 @@
+"""A forecaster's page: their scored forecasts, Brier over time, calibration and record against the crowd."""
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from tracker import track_record
+from tracker.charts import calibration_chart
+from tracker.paging import page_of
+from tracker.time_charts import brier_over_time_chart
+
+PER_PAGE = 50
+
+
+@require_GET
+def forecaster_detail(request: HttpRequest, username: str) -> HttpResponse:
+    forecaster = get_object_or_404(get_user_model(), username=username)
+    rows = track_record.counted_forecasts(forecaster)
+    page = page_of(request, rows, PER_PAGE)
+    track_record.attach_predictions(page.object_list)
+    months = track_record.by_month(rows)
+    calibration = track_record.calibration(rows)
+    return render(request, "forecasters/detail.html", {
+        "forecaster": forecaster, "is_me": forecaster.pk == request.user.pk, "page": page,
+        "figures": track_record.summary(rows), "months": months, "brier_chart": brier_over_time_chart(months),
+        "calibration": calibration, "calibration_chart": calibration_chart(calibration)})
