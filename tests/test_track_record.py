@@ -105,7 +105,7 @@ def test_someone_with_nothing_scored_gets_a_plain_page(member_client, member):
 
 
 def test_the_forecasts_come_in_pages(member_client, editor, member):
-    for n in range(55):
+    for _n in range(55):
         p = make_prediction(made_on=date(2026, 1, 1))
         forecast(p, member, 0.7, date(2026, 2, 1))
         resolve(p, "true", date(2026, 3, 1), editor)
