@@ -87,5 +87,6 @@ def empty_the_database() -> None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
-        for model in (Forecast, ResolutionEvent, PredictionEdit, Signal, Prediction, Thesis, Quote, Source, Person, Company, Tag):
+        for model in (Forecast, ResolutionEvent, PredictionEdit, Signal, Prediction, Thesis, Quote, Source, Person,
+                      Company, Tag):
             model.objects.all().delete()
