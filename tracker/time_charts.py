@@ -14,12 +14,14 @@ WIDE = 1120
 LEFT, RIGHT, TOP = 64, 24, 14
 PANEL = 260
 AXIS_FONT = 11
+# The prediction page's chart sits in its main column: narrower, so that its labels keep their size there.
+NARROW, NARROW_PANEL = 720, 220
 # Forecasters' points cycle through this many colours (classes series-0 ... in app.css); yours is always `mine`.
 SERIES = 6
 
 
-def _y(value: float, bottom: float, scale: float = 1.0) -> float:
-    return round(bottom - PANEL * value / scale, 1)
+def _y(value: float, bottom: float, scale: float = 1.0, panel: float = PANEL) -> float:
+    return round(bottom - panel * value / scale, 1)
 
 
 def brier_scale(values: list[float]) -> float:
@@ -108,8 +110,12 @@ def forecasts_chart(prediction, forecasts: list, viewer_id: int | None, today: d
     `forecasts` may come in any order. The axis runs from the day the prediction was made (or its first forecast)
     to its resolution, or while it is open to the later of today and the resolve-by date, and at least a day."""
     forecasts = sorted(forecasts, key=lambda f: (f.made_at, f.pk))
-    width = WIDE - LEFT - RIGHT
-    bottom = TOP + PANEL
+    width = NARROW - LEFT - RIGHT
+    bottom = TOP + NARROW_PANEL
+
+    def y_of(value: float) -> float:
+        return _y(value, bottom, panel=NARROW_PANEL)
+
     mark_day = prediction.resolved_on or prediction.resolve_by
     start = min([day_start(prediction.made_on)] + [f.made_at for f in forecasts[:1]])
     end = max([day_start(mark_day) + timedelta(days=1)] + [f.made_at for f in forecasts[-1:]]
@@ -129,9 +135,9 @@ def forecasts_chart(prediction, forecasts: list, viewer_id: int | None, today: d
         x = x_of(f.made_at)
         if steps:  # hold the previous median up to this moment, then step
             steps.append(f"{x},{steps[-1].split(',')[1]}")
-        steps.append(f"{x},{_y(community, bottom)}")
+        steps.append(f"{x},{y_of(community)}")
         series = "mine" if f.user_id == viewer_id else f"series-{order[f.user_id]}"
-        point = {"x": x, "y": _y(f.probability, bottom), "series": series, "forecast": f,
+        point = {"x": x, "y": y_of(f.probability), "series": series, "forecast": f,
                  "median_after": community, "forecasters_after": len(latest)}
         points.append(point)
         rows.append(point)
@@ -142,12 +148,12 @@ def forecasts_chart(prediction, forecasts: list, viewer_id: int | None, today: d
     legend = [{"username": f.user.username, "series": "mine" if f.user_id == viewer_id else f"series-{order[uid]}",
                "mine": uid == viewer_id}
               for uid, f in {f.user_id: f for f in forecasts}.items()]
-    return {"width": WIDE, "height": bottom + 30, "left": LEFT, "top": TOP, "right": LEFT + width,
-            "bottom": bottom, "plot_width": width, "panel_height": PANEL, "points": points, "rows": rows,
+    return {"width": NARROW, "height": bottom + 30, "left": LEFT, "top": TOP, "right": LEFT + width,
+            "bottom": bottom, "plot_width": width, "panel_height": NARROW_PANEL, "points": points, "rows": rows,
             "median_steps": " ".join(steps), "legend": sorted(legend, key=lambda e: (not e["mine"], e["username"])),
-            "stated": None if stated is None else {"value": stated, "y": _y(stated, bottom)},
+            "stated": None if stated is None else {"value": stated, "y": y_of(stated)},
             "mark": mark, **_mark_label(mark["x"], LEFT + width),
             "time_ticks": [{**t, "x": x_of(t["at"])} for t in time_ticks(start, end, width)],
-            "value_ticks": [{"value": v / 10, "y": _y(v / 10, bottom)} for v in range(0, 11, 2)],
-            "label_y": bottom + 18, "font": AXIS_FONT, "title_y": TOP + PANEL / 2,
-            "empty_x": LEFT + width / 2, "empty_y": TOP + PANEL / 2}
+            "value_ticks": [{"value": v / 10, "y": y_of(v / 10)} for v in range(0, 11, 2)],
+            "label_y": bottom + 18, "font": AXIS_FONT, "title_y": TOP + NARROW_PANEL / 2,
+            "empty_x": LEFT + width / 2, "empty_y": TOP + NARROW_PANEL / 2}
