@@ -12,7 +12,7 @@ from django.test import Client
 
 from tests.factories import empty_the_database, make_prediction, make_user
 from tests.test_bundle import run_import
-from tests.test_edit_conflicts import opened_form
+from tests.test_edit_conflicts import form_in, opened_form
 from tracker.bundle import export_bundle
 from tracker.models import Forecast, Prediction, PredictionEdit
 
@@ -134,3 +134,22 @@ def test_a_bundle_edit_must_name_a_real_date_for_resolve_by(editor):
                         "before": "2026-13-45", "after": "2027-01-01"}]
     _, err = run_import_failing(bundle)
     assert "edits[0].before: a resolve-by date is YYYY-MM-DD, not '2026-13-45'" in err
+
+
+def test_an_edit_in_the_admin_is_recorded_too(client, forecast_question):
+    admin = make_user("root")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    url = f"/admin/tracker/prediction/{forecast_question.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "Acme lists in 2026." in page
+    form = opened_admin_form(page)
+    response = client.post(url, {**form, "statement": "Acme lists on NYSE in 2026."})
+    assert response.status_code == 302
+    stored = PredictionEdit.objects.get()
+    assert (stored.field, stored.after, stored.editor) == ("statement", "Acme lists on NYSE in 2026.", admin)
+
+
+def opened_admin_form(html: str) -> dict:
+    return {name: values for name, values in form_in(html).items() if name != "_addanother"}
