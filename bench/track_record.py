@@ -52,7 +52,7 @@ def main(runs: int) -> None:
     top = (Forecast.objects.filter(prediction__status__in=Prediction.SCORED).values("user")
            .annotate(n=Count("prediction", distinct=True)).order_by("-n").first())
     forecaster = users.get(pk=top["user"])
-    scored = len(track_record.counted_forecasts(forecaster))
+    scored = len(track_record.scored_forecasts(forecaster))
     busiest = (Forecast.objects.values("prediction").annotate(n=Count("id")).order_by("-n").first())
     prediction = Prediction.objects.get(pk=busiest["prediction"])
     open_one = Prediction.objects.open().annotate(n=Count("forecasts")).order_by("-n").first()

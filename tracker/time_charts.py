@@ -127,7 +127,7 @@ def forecasts_chart(prediction, forecasts: list, viewer_id: int | None, today: d
 
     order: dict[int, int] = {}  # forecaster -> colour, in the order they first forecast
     latest: dict[int, float] = {}
-    points, rows, steps = [], [], []
+    points, steps = [], []
     for f in forecasts:
         order.setdefault(f.user_id, len(order) % SERIES)
         latest[f.user_id] = f.probability
@@ -140,16 +140,15 @@ def forecasts_chart(prediction, forecasts: list, viewer_id: int | None, today: d
         point = {"x": x, "y": y_of(f.probability), "series": series, "forecast": f,
                  "median_after": community, "forecasters_after": len(latest)}
         points.append(point)
-        rows.append(point)
     if steps:
         steps.append(f"{x_of(end)},{steps[-1].split(',')[1]}")
     stated = prediction.stated_probability
     mark = {"x": x_of(day_start(mark_day)), "day": mark_day, "resolved": prediction.resolved_on is not None}
-    legend = [{"username": f.user.username, "series": "mine" if f.user_id == viewer_id else f"series-{order[uid]}",
-               "mine": uid == viewer_id}
-              for uid, f in {f.user_id: f for f in forecasts}.items()]
+    usernames = {f.user_id: f.user.username for f in forecasts}
+    legend = [{"username": usernames[uid], "series": "mine" if uid == viewer_id else f"series-{colour}",
+               "mine": uid == viewer_id} for uid, colour in order.items()]
     return {"width": NARROW, "height": bottom + 30, "left": LEFT, "top": TOP, "right": LEFT + width,
-            "bottom": bottom, "plot_width": width, "panel_height": NARROW_PANEL, "points": points, "rows": rows,
+            "bottom": bottom, "plot_width": width, "panel_height": NARROW_PANEL, "points": points,
             "median_steps": " ".join(steps), "legend": sorted(legend, key=lambda e: (not e["mine"], e["username"])),
             "stated": None if stated is None else {"value": stated, "y": y_of(stated)},
             "mark": mark, **_mark_label(mark["x"], LEFT + width),

@@ -13,7 +13,7 @@ per month of `resolved_on`: that month's mean and the running mean up to it, the
 
 This reads the forecasts themselves, not the scoreboard's figures, so it does not depend on how the scoreboard
 computes or stores them; a test holds the two to the same numbers. The pure functions take plain rows, and
-`counted_forecasts` is the one query.
+`scored_forecasts` is the one query.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _day(value) -> date:
     return value if isinstance(value, date) else parse_date(str(value)[:10])
 
 
-def counted_forecasts(user) -> list[ScoredForecast]:
+def scored_forecasts(user) -> list[ScoredForecast]:
     """Every counted forecast of `user`, latest resolution first (one query)."""
     sql = COUNTED_SQL.format(prediction=Prediction._meta.db_table, forecast=Forecast._meta.db_table)
     came_true, came_false = Prediction.SCORED

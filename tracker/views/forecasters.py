@@ -16,7 +16,7 @@ PER_PAGE = 50
 @require_GET
 def forecaster_detail(request: HttpRequest, username: str) -> HttpResponse:
     forecaster = get_object_or_404(get_user_model(), username=username)
-    rows = track_record.counted_forecasts(forecaster)
+    rows = track_record.scored_forecasts(forecaster)
     page = page_of(request, rows, PER_PAGE)
     track_record.attach_predictions(page.object_list)
     months = track_record.by_month(rows)
