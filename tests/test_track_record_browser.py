@@ -76,3 +76,22 @@ def test_the_forecasts_chart_renders_and_follows_a_new_forecast(member_page: Pag
     page.screenshot(path=SCREENSHOTS / "prediction-forecasts-chart.png", full_page=True)
     assert_no_csp_violation_events(page)
     assert problems == []
+
+
+def test_blind_forecasting_reveals_the_crowd_once_you_forecast(member_page: Page, settings, problems):  # noqa: F811
+    settings.BLIND_FORECASTING = True
+    p = make_prediction(statement="Acme lists in 2026.", made_on=date(2026, 1, 1))
+    Forecast.objects.create(prediction=p, user=make_user("ana", role="members"), probability=0.83,
+                            made_at=datetime(2026, 2, 1, tzinfo=UTC))
+    page = member_page
+    page.goto(f"/predictions/{p.pk}/")
+    expect(page.locator("#forecast-history [data-blind]")).to_be_visible()
+    expect(page.get_by_role("img", name="Forecasts over time")).to_have_count(0)
+    expect(page.get_by_text("83%")).to_have_count(0)
+    page.get_by_label("Your probability (%)").fill("40")
+    page.get_by_role("button", name="Save forecast").click()
+    expect(page.locator("#forecast-history [data-figure=median]")).to_have_text("61.5%")
+    expect(page.get_by_role("img", name="Forecasts over time").locator("circle.point")).to_have_count(2)
+    expect(page.locator("[data-blind]")).to_have_count(0)
+    assert_no_csp_violation_events(page)
+    assert problems == []
