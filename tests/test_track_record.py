@@ -160,3 +160,18 @@ def test_months_run_in_order_with_running_means():
     assert [m["month"] for m in months] == ["2026-01", "2026-03"]
     assert math.isclose(months[1]["running_brier"], (0.01 + 0.25) / 2)
     assert math.isclose(months[1]["running_median_brier"], 0.25)
+
+
+def test_live_only_counts_as_the_scoreboards_live_only(member_client, record, editor):
+    imported = make_prediction(statement="Imported and scored.", made_on=date(2026, 1, 1))
+    Forecast.objects.create(prediction=imported, user=record, probability=0.3, made_at=at(date(2026, 2, 1)),
+                            imported_at=at(date(2026, 2, 2)), imported_by=editor)
+    resolve(imported, "true", date(2026, 4, 1), editor)
+    every = member_client.get("/forecasters/mia/").content.decode()
+    assert "Scored forecasts (4)" in every and "1 of the counted forecasts was imported" in every
+    live = member_client.get("/forecasters/mia/?forecasts=live").content.decode()
+    assert "Scored forecasts (3)" in live and "Imported and scored." not in live
+    row = next(r for r in compute_scoreboard(live_only=True)["forecasters"] if r["username"] == "mia")
+    assert figure(live, "brier") == f"{row['brier']:.3f}"
+    board = member_client.get("/scoreboard/?forecasts=live").content.decode()
+    assert 'href="/forecasters/mia/?forecasts=live"' in board

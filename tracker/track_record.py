@@ -109,9 +109,13 @@ def _day(value) -> date:
     return value if isinstance(value, date) else parse_date(str(value)[:10])
 
 
-def scored_forecasts(user) -> list[ScoredForecast]:
-    """Every counted forecast of `user`, latest resolution first (one query)."""
-    sql = COUNTED_SQL.format(prediction=Prediction._meta.db_table, forecast=Forecast._meta.db_table)
+def scored_forecasts(user, live_only: bool = False) -> list[ScoredForecast]:
+    """Every counted forecast of `user`, latest resolution first (one query). `live_only`: as if imported
+    forecasts did not exist (the scoreboard's ?forecasts=live), for the median too."""
+    table = Forecast._meta.db_table
+    if live_only:  # the same filtered set wherever the query reads the forecasts
+        table = f"(SELECT * FROM {table} WHERE imported_at IS NULL)"
+    sql = COUNTED_SQL.format(prediction=Prediction._meta.db_table, forecast=table)
     came_true, came_false = Prediction.SCORED
     with connection.cursor() as cursor:
         cursor.execute(sql, [came_true, came_true, came_false, user.pk, user.pk])

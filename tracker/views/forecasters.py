@@ -16,12 +16,13 @@ PER_PAGE = 50
 @require_GET
 def forecaster_detail(request: HttpRequest, username: str) -> HttpResponse:
     forecaster = get_object_or_404(get_user_model(), username=username)
-    rows = track_record.scored_forecasts(forecaster)
+    live_only = request.GET.get("forecasts") == "live"  # as the scoreboard counts them
+    rows = track_record.scored_forecasts(forecaster, live_only=live_only)
     page = page_of(request, rows, PER_PAGE)
     track_record.attach_predictions(page.object_list)
     months = track_record.by_month(rows)
     calibration = track_record.calibration(rows)
     return render(request, "forecasters/detail.html", {
-        "forecaster": forecaster, "is_me": forecaster.pk == request.user.pk, "page": page,
+        "forecaster": forecaster, "is_me": forecaster.pk == request.user.pk, "page": page, "live_only": live_only,
         "figures": track_record.summary(rows), "months": months, "brier_chart": brier_over_time_chart(months),
         "calibration": calibration, "calibration_chart": calibration_chart(calibration)})
