@@ -175,3 +175,8 @@ def test_live_only_counts_as_the_scoreboards_live_only(member_client, record, ed
     assert figure(live, "brier") == f"{row['brier']:.3f}"
     board = member_client.get("/scoreboard/?forecasts=live").content.decode()
     assert 'href="/forecasters/mia/?forecasts=live"' in board
+
+
+@pytest.mark.parametrize("name", ["a%00b", "x" * 151, "semi;colon", "%20"])
+def test_a_name_no_username_can_hold_is_not_found(member_client, name):
+    assert member_client.get(f"/forecasters/{name}/").status_code == 404
