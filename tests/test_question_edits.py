@@ -153,3 +153,20 @@ def test_an_edit_in_the_admin_is_recorded_too(client, forecast_question):
 
 def opened_admin_form(html: str) -> dict:
     return {name: values for name, values in form_in(html).items() if name != "_addanother"}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"after": "a\u0000b"}, "edits[0].after"),
+    ({"field": "speaker"}, "edits[0].field"),
+    ({"at": "2026-03-01T00:00:00"}, "edits[0].at"),
+    ({"prediction": "nowhere"}, "edits[0].prediction: unknown prediction 'nowhere'"),
+    ({"after": "x" * 20_001}, "edits[0].after"),
+])
+def test_a_bad_bundle_edit_is_refused_with_its_place_and_nothing_is_written(editor, change, message):
+    p = make_prediction(key="p-1")
+    bundle = {"format": "thesis-tracker/1", "edits": [{"prediction": p.key, "field": "statement",
+                                                       "at": "2026-03-01T00:00:00Z", "before": "a", "after": "b",
+                                                       **change}]}
+    _, err = run_import_failing(bundle)
+    assert message in err
+    assert PredictionEdit.objects.count() == 0
