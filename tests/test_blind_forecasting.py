@@ -34,13 +34,13 @@ def shows_the_crowd(html: str) -> bool:
 
 def test_the_page_hides_the_median_and_the_forecasts_until_you_forecast(blind, member_client, crowded):
     html = member_client.get(crowded.get_absolute_url()).content.decode()
-    assert not shows_the_crowd(html) and "<td>ana" not in html
+    assert not shows_the_crowd(html) and "/forecasters/ana/" not in html
     assert "data-blind" in html and "the 2 forecasts of 2 forecasters stay hidden" in html
     response = member_client.post(f"/predictions/{crowded.pk}/forecast/",
                                   {"percent": "40", "panel": "detail", "regions": "histories"}, **HTMX)
     shown = response.content.decode()
     assert response.status_code == 200 and "data-blind" not in shown
-    assert "<td>ana</td>" in shown and 'data-figure="median">81%' in shown  # 0.4, 0.81, 0.83
+    assert 'href="/forecasters/ana/">ana</a>' in shown and 'data-figure="median">81%' in shown  # 0.4, 0.81, 0.83
     assert "chart-forecasts" in shown
 
 
@@ -55,7 +55,7 @@ def test_a_resolved_prediction_shows_everything(blind, member_client, editor, cr
     services.resolve(crowded, status="true", expected_version=crowded.version, actor=editor,
                      resolved_on=date(2026, 6, 1))
     html = member_client.get(crowded.get_absolute_url()).content.decode()
-    assert "data-blind" not in html and 'data-figure="median">82%' in html and "<td>ana</td>" in html
+    assert "data-blind" not in html and 'data-figure="median">82%' in html and ">ana</a>" in html
 
 
 def test_without_the_setting_everyone_sees_the_crowd(member_client, crowded):
