@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import path
 
 from tracker.views import (
     accounts,
@@ -60,8 +60,7 @@ urlpatterns = [
     path("signals/<int:pk>/delete/", catalog.signal_delete, name="signal_delete"),
     path("scoreboard/", scoreboard.scoreboard, name="scoreboard"),
     path("scoreboard/download/", scoreboard.scoreboard_download, name="scoreboard_download"),
-    # Only what a username may hold (Django's username rule), so anything else is a 404 before the database.
-    re_path(r"^forecasters/(?P<username>[\w.@+-]{1,150})/$", forecasters.forecaster_detail, name="forecaster_detail"),
+    path("forecasters/<str:username>/", forecasters.forecaster_detail, name="forecaster_detail"),
     path("search/", search.search_page, name="search"),
     path("import/", bundles.import_view, name="import"),
     path("export/", bundles.export_view, name="export"),

@@ -1,7 +1,9 @@
 """A forecaster's page: their scored forecasts, Brier over time, calibration and record against the crowd."""
 
+import re
+
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -11,10 +13,15 @@ from tracker.paging import page_of
 from tracker.time_charts import brier_over_time_chart
 
 PER_PAGE = 50
+# What a username may hold (Django's username rule and length): anything else is not looked up at all, so that a
+# NUL or an overlong name is a 404 and never a database error.
+USERNAME = re.compile(r"[\w.@+-]{1,150}")
 
 
 @require_GET
 def forecaster_detail(request: HttpRequest, username: str) -> HttpResponse:
+    if not USERNAME.fullmatch(username):
+        raise Http404("No such forecaster.")
     forecaster = get_object_or_404(get_user_model(), username=username)
     live_only = request.GET.get("forecasts") == "live"  # as the scoreboard counts them
     rows = track_record.scored_forecasts(forecaster, live_only=live_only)
