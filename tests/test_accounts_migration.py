@@ -1,4 +1,4 @@
-"""Migration 0015 makes an e-mail address belong to one account: accounts already sharing one (in any letter case)
+"""Migration 0012 makes an e-mail address belong to one account: accounts already sharing one (in any letter case)
 stop it with the addresses named, and nothing is changed."""
 
 import importlib
@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 
 pytestmark = pytest.mark.django_db(transaction=True)
-MIGRATION = importlib.import_module("tracker.migrations.0015_accounts").Migration
+MIGRATION = importlib.import_module("tracker.migrations.0012_accounts").Migration
 BEFORE = next(name for app, name in MIGRATION.dependencies if app == "tracker")
 
 

@@ -39,9 +39,9 @@ def test_the_page_shows_tables_charts_formulas_and_the_due_queue(editor_client, 
         assert text in html, text
     assert html.count("<svg") >= 2 and "<title id=\"calibration-all-title\">" in html
     assert '/predictions/?speaker=ana&amp;status=scored' in html
-    assert '/predictions/?forecaster=mia&amp;status=scored' in html
-    behind = editor_client.get("/predictions/?forecaster=mia&status=scored").content.decode()
-    assert "2 predictions" in behind
+    assert 'href="/forecasters/mia/"' in html  # a forecaster's name opens their track record
+    behind = editor_client.get("/forecasters/mia/").content.decode()
+    assert "Scored forecasts (2)" in behind
     assert "66.7%" in html  # Ana: 2 of 3, to a tenth of a percent
 
 
@@ -141,7 +141,7 @@ def test_the_forecasters_table_is_never_cut(editor_client, editor):
     page = editor_client.get("/scoreboard/").content.decode()
     section = page[page.index('<section id="table-forecasters"'):]
     section = section[:section.index("</section>")]
-    assert section.count("?forecaster=") == 18 and "Show all" not in section
+    assert section.count('href="/forecasters/') == 18 and "Show all" not in section
 
 
 def test_each_table_downloads_alone_in_its_own_columns(member_client, scored):

@@ -59,6 +59,9 @@ def test_forecast_and_history_times_name_their_time_zone(editor_client, editor):
     services.record_forecast(p, make_user("ana", role="members"), 0.3)
     services.resolve(p, status="true", expected_version=p.version, actor=editor, resolved_on=date(2026, 2, 1))
     page = editor_client.get(f"/predictions/{p.pk}/").content.decode()
-    forecasts = page[page.index('id="forecast-history"'):page.index('id="resolution-history"')]
+    # The forecasts table (the chart's data table above it says the same moments the same way).
+    forecasts = page[page.index("Every forecast on this prediction"):page.index('id="resolution-history"')]
+    chart = page[page.index("Data table: forecasts over time"):page.index("Every forecast on this prediction")]
+    assert chart.count(" UTC</time>") == 1
     history = page[page.index('id="resolution-history"'):]
     assert forecasts.count(" UTC</time>") == 1 and history.count(" UTC</time>") == 1

@@ -6,7 +6,19 @@ from django.contrib.auth.forms import UserChangeForm
 from django.db.models import F
 
 from .accounts import email_owner
-from .models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
+from .models import (
+    Company,
+    Forecast,
+    Person,
+    Prediction,
+    PredictionEdit,
+    Quote,
+    ResolutionEvent,
+    Signal,
+    Source,
+    Tag,
+    Thesis,
+)
 
 
 class VersionedAdmin(admin.ModelAdmin):
@@ -78,6 +90,17 @@ class ResolutionEventInline(admin.TabularInline):
         return False
 
 
+class PredictionEditInline(admin.TabularInline):
+    model = PredictionEdit
+    fk_name = "prediction"
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "editor", "field", "before", "after"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Prediction)
 class PredictionAdmin(VersionedAdmin):
     list_display = ["__str__", "speaker", "status", "made_on", "resolve_by", "resolved_on"]
@@ -89,7 +112,14 @@ class PredictionAdmin(VersionedAdmin):
     filter_horizontal = ["quotes", "theses", "companies", "tags"]
     # Status changes go through the resolve action, which records history; never edited here.
     readonly_fields = ["status", "resolved_on", "resolution_note", "resolution_url", "version"]
-    inlines = [ResolutionEventInline]
+    inlines = [ResolutionEventInline, PredictionEditInline]
+
+    def save_model(self, request, obj, form, change):
+        # An edit here of a forecast question is recorded as on the edit page (tracker/forms.py PredictionForm).
+        before = Prediction.objects.filter(pk=obj.pk).values(*PredictionEdit.Field.values).first() if change else None
+        super().save_model(request, obj, form, change)
+        if before:
+            PredictionEdit.record(obj, before, editor=request.user)
 
 
 @admin.register(Forecast)

@@ -1,14 +1,15 @@
 """The bundle: one validated JSON format for import, export and the shipped fixtures.
 
 A bundle is a JSON object with `"format": "thesis-tracker/1"` and lists of people, companies, sources,
-quotes, theses, predictions, signals, forecasts and history. Objects refer to each other by `key`.
+quotes, theses, predictions, signals, forecasts, history and edits. Objects refer to each other by `key`.
 Validation happens in two passes, both of which report every problem with its location
 (`predictions[3].resolve_by: invalid date '2026-13-45'`): pydantic checks the shape of each value, then
 `check_references` checks what a schema cannot (unknown or duplicate keys, dates out of order).
 
 Import and export are driven by the schema classes and REFERENCES alone: a schema field named in REFERENCES
 is a foreign key (one key) or a many-to-many (a list of keys); any other field is a column of the same name.
-Forecasts and history are append-only, and the Importer checks that new history follows from the stored state.
+Forecasts, history and edits are append-only, and the Importer checks that new history follows from the stored
+state.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from .models import (
     Forecast,
     Person,
     Prediction,
+    PredictionEdit,
     Quote,
     ResolutionEvent,
     Signal,
@@ -223,6 +225,17 @@ class HistoryIn(Item):
     evidence_url: from_model(ResolutionEvent, "evidence_url") = ""
 
 
+class EditIn(Item):
+    """A change of a prediction's question made after it had forecasts (see PredictionEdit)."""
+
+    prediction: Key
+    field: Literal["statement", "criteria", "resolve_by"]
+    at: AwareDatetime
+    editor: Username | None = None
+    before: from_model(PredictionEdit, "before") = ""
+    after: from_model(PredictionEdit, "after") = ""
+
+
 class Bundle(Item):
     format: Literal["thesis-tracker/1"]
     people: list[PersonIn] = []
@@ -234,6 +247,7 @@ class Bundle(Item):
     signals: list[SignalIn] = []
     forecasts: list[ForecastIn] = []
     history: list[HistoryIn] = []
+    edits: list[EditIn] = []
     transcripts: list[TranscriptIn] = []
 
 
@@ -401,6 +415,7 @@ REFERENCES = [
     ("signals", "predictions", "predictions"),
     ("forecasts", "prediction", "predictions"),
     ("history", "prediction", "predictions"),
+    ("edits", "prediction", "predictions"),
 ]
 
 
@@ -492,6 +507,21 @@ def check_references(bundle: Bundle, broken_keys: dict[str, set[str]] | None = N
         seen_history.add(ident)
         if h.to_status != "open" and h.resolved_on is None:
             problems.append(Problem(f"history[{i}].resolved_on", f"required when to_status is {h.to_status!r}"))
+    seen_edits: set[tuple] = set()
+    for i, e in enumerate(bundle.edits):
+        if e is None:
+            continue
+        ident = (e.prediction, e.at, e.field)
+        if ident in seen_edits:
+            problems.append(Problem(f"edits[{i}].at", f"a second edit of {e.prediction!r}'s {e.field} at {e.at}"))
+        seen_edits.add(ident)
+        if e.field == "resolve_by":
+            for side in ("before", "after"):
+                try:
+                    date.fromisoformat(getattr(e, side) or "2000-01-01")
+                except ValueError:
+                    problems.append(Problem(f"edits[{i}].{side}", f"a resolve-by date is YYYY-MM-DD, not "
+                                                                  f"{getattr(e, side)!r}"))
     problems += _transcript_problems(bundle, known)
     return problems
 
@@ -739,6 +769,9 @@ class Importer:
         self.prior: dict[str, tuple[str, date | None]] = {}  # stored predictions' (status, resolved_on)
         self.created: dict[str, set[str]] = defaultdict(set)
         self.users: dict[str, int] = {}
+        # Stored predictions with forecasts whose question (statement, criteria, resolve-by) this import changes:
+        # (pk, field, before, after), recorded as edits unless the bundle's own edits say so.
+        self.question_changes: list[tuple[int, str, Any, Any]] = []
 
     def run(self) -> ImportReport:
         with transaction.atomic():
@@ -750,6 +783,7 @@ class Importer:
                     getattr(self.report, outcome)["transcripts"] += n
             self._import_forecasts()
             self._import_history()
+            self._import_edits()
             if self.problems:
                 raise BundleError(self.problems)
             if self.report.changed:
@@ -793,12 +827,18 @@ class Importer:
                 continue
             pk, row = existing[item.key]
             diff = tuple(f for f in columns if row[f] != values[f])
+            if model is Prediction:
+                self.question_changes += [(pk, f, row[f], values[f]) for f in diff if f in PredictionEdit.Field.values]
             if diff:
                 obj = model(pk=pk, **{f: values[f] for f in diff})
                 obj.version = models.F("version") + 1  # an edit form opened before the import is now stale
                 updates[(*diff, "version")].append(obj)
                 changed_rows.add(pk)
         _insert(model, new)
+        if model is Prediction and self.question_changes:  # only a question forecast by then counts as edited
+            forecast = set(Forecast.objects.filter(prediction_id__in={c[0] for c in self.question_changes})
+                           .values_list("prediction_id", flat=True).distinct())
+            self.question_changes = [c for c in self.question_changes if c[0] in forecast]
         for fields_changed, objs in updates.items():  # only the columns that changed, grouped by which
             model.objects.bulk_update(objs, fields_changed, batch_size=BATCH)
         pks = self.pks[name]
@@ -945,6 +985,37 @@ class Importer:
                     events.append(event)
         _insert(ResolutionEvent, events)
         self.report.created["history"] += len(events)
+
+    def _import_edits(self) -> None:
+        """Add the bundle's new edits (stored ones must match), and an edit of the import's own for each change of
+        a forecast question that no new edit of the bundle explains."""
+        edits, predictions = self.bundle.edits, self.pks["predictions"]
+        users = self._user_pks({e.editor for e in edits if e.editor}) if edits else self.users
+        rows = PredictionEdit.objects.order_by().values_list("prediction_id", "at", "field", "editor_id", "before",
+                                                              "after")
+        stored = {(p, at, f): rest for p, at, f, *rest in
+                  _matching(rows, "prediction_id", {predictions[e.prediction] for e in edits}, itemgetter(0))}
+        new, explained = [], set()
+        for i, e in enumerate(edits):
+            moment = (predictions[e.prediction], e.at, e.field)
+            values = [users.get(e.editor), e.before, e.after]
+            if moment not in stored:
+                new.append({"prediction_id": moment[0], "at": e.at, "field": e.field, "editor_id": values[0],
+                            "before": e.before, "after": e.after})
+                explained.add((moment[0], e.field, e.after))
+            elif list(stored[moment]) != values:
+                self.problems.append(Problem(f"edits[{i}]", f"differs from the edit already stored for "
+                                                            f"{e.prediction!r}'s {e.field} at {e.at.isoformat()}; "
+                                                            f"edits are append-only and cannot be changed"))
+            else:
+                self.report.unchanged["edits"] += 1
+        for pk, name, before, after in self.question_changes:
+            before, after = PredictionEdit.as_text(before), PredictionEdit.as_text(after)
+            if (pk, name, after) not in explained:
+                new.append({"prediction_id": pk, "at": self.now, "field": name, "before": before, "after": after,
+                            "editor_id": self.user.pk if self.user is not None else None})
+        _insert(PredictionEdit, new)
+        self.report.created["edits"] += len(new)
 
     def _follows(self, key: str, status: str, goal: str, history: list[ResolutionEvent], rows) -> bool:
         """Whether the new rows, in time order, replay from the stored state to the bundle's; else a problem."""
@@ -1101,6 +1172,14 @@ def export() -> Export:
         what = f"history of {values['prediction']!r} at {e['at'].isoformat()}"
         history.append(_dumped(HistoryIn, {f: values[f] for f in HistoryIn.model_fields}, what, problems))
     data["history"] = history
+    edits = []
+    for e in PredictionEdit.objects.order_by("prediction__key", "at", "field").values(
+            "prediction_id", "editor_id", "at", "field", "before", "after"):
+        values = {"prediction": predictions[e["prediction_id"]], "field": e["field"], "at": e["at"],
+                  "editor": usernames.get(e["editor_id"]), "before": e["before"], "after": e["after"]}
+        what = f"edit of {values['prediction']!r}'s {e['field']} at {e['at'].isoformat()}"
+        edits.append(_dumped(EditIn, values, what, problems))
+    data["edits"] = edits
     data["transcripts"] = transcripts_for_export()
     return Export(json.dumps(data, indent=2, ensure_ascii=False) + "\n", problems)
 

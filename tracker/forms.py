@@ -23,6 +23,7 @@ from .models import (
     Forecast,
     Person,
     Prediction,
+    PredictionEdit,
     Quote,
     ResolutionEvent,
     Signal,
@@ -53,6 +54,8 @@ class VersionedForm(forms.ModelForm):
     user changed, in one UPDATE that also checks that version (else `StaleEdit`, with nothing written)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    # Who saves the edit, for records that name them (set by the view: tracker/views/common.py edit_object).
+    actor = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -369,7 +372,13 @@ class PredictionForm(PickerForm, KeyedForm):
 
     def save(self, commit=True):
         if self.instance.pk:
-            return super().save(commit)
+            # The values as loaded: the version check below proves they were the stored ones.
+            before = {name: self.initial.get(name) for name in PredictionEdit.Field.values
+                      if name in self.edited_fields()}
+            with transaction.atomic():
+                prediction = super().save(commit)
+                PredictionEdit.record(prediction, before, editor=self.actor)
+            return prediction
         self.instance.stated_probability = self.stated_probability
         prediction = super().save(commit)
         if commit:

@@ -418,9 +418,11 @@ class Forecast(models.Model):
 
 
 def attach_forecast_views(predictions: Iterable[Prediction], user) -> None:
-    """Set `my_forecast`, `community_median` and `forecaster_count` on each prediction, in one query.
+    """Set `my_forecast`, `community_median`, `forecaster_count` and `crowd_hidden` on each prediction, in one
+    query.
 
-    The community median is taken over every user's latest forecast.
+    The community median is taken over every user's latest forecast. Under blind forecasting (the
+    BLIND_FORECASTING setting) it is None, and `crowd_hidden` True, on an open prediction `user` has not forecast.
     """
     predictions = list(predictions)
     latest: dict[tuple[int, int], float] = {}
@@ -438,6 +440,15 @@ def attach_forecast_views(predictions: Iterable[Prediction], user) -> None:
         p.forecaster_count = len(current)
         p.community_median = median(current) if current else None
         p.my_forecast = latest.get((p.pk, user_id))
+        p.crowd_hidden = crowd_hidden(p, p.my_forecast is not None)
+        if p.crowd_hidden:
+            p.community_median = None
+
+
+def crowd_hidden(prediction: Prediction, has_forecast: bool) -> bool:
+    """Whether blind forecasting hides the crowd's forecasts on `prediction` from someone (who has, or has not,
+    forecast it): only while it is open, and only until they make their own."""
+    return settings.BLIND_FORECASTING and prediction.is_open and not has_forecast
 
 
 class Signal(Keyed):
@@ -511,6 +522,71 @@ class ResolutionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prediction_id}: {self.from_status} → {self.to_status} ({self.action})"
+
+
+class PredictionEdit(models.Model):
+    """A change to what a prediction asks (its statement, criteria or resolve-by date) made after someone had
+    forecast it, so that its forecasters can see the question moved under them. Append-only, like the history:
+    the database refuses UPDATE and DELETE (migration 0017)."""
+
+    class Field(models.TextChoices):
+        STATEMENT = "statement", "Statement"
+        CRITERIA = "criteria", "Resolution criteria"
+        RESOLVE_BY = "resolve_by", "Resolve-by date"
+
+    # PROTECT, as for the history: a prediction or user with recorded edits is kept, so no record is lost.
+    prediction = models.ForeignKey(Prediction, on_delete=models.PROTECT, related_name="edits")
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    field = models.CharField(max_length=20, choices=Field)
+    # As text: a resolve-by date as YYYY-MM-DD. Statements and criteria are held to their own limits.
+    before = models.TextField(max_length=TEXT_LENGTH, blank=True)
+    after = models.TextField(max_length=TEXT_LENGTH, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            # Bundles add edits by prediction, moment and field.
+            models.UniqueConstraint(fields=["prediction", "at", "field"], name="prediction_edit_unique"),
+            models.CheckConstraint(condition=Q(field__in=["statement", "criteria", "resolve_by"]),
+                                   name="prediction_edit_field_valid"),
+            at_most("before", TEXT_LENGTH, name="prediction_edit_before_length"),
+            at_most("after", TEXT_LENGTH, name="prediction_edit_after_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prediction_id}: {self.field} edited at {self.at:%Y-%m-%d %H:%M}"
+
+    def shown(self, text: str):
+        """A side of the edit as a page shows it: a resolve-by date as a date."""
+        return date.fromisoformat(text) if self.field == self.Field.RESOLVE_BY and text else text
+
+    @property
+    def shown_before(self):
+        return self.shown(self.before)
+
+    @property
+    def shown_after(self):
+        return self.shown(self.after)
+
+    @staticmethod
+    def as_text(value) -> str:
+        return value.isoformat() if isinstance(value, date) else str(value or "")
+
+    @classmethod
+    def record(cls, prediction: Prediction, before: dict, editor=None) -> list[PredictionEdit]:
+        """Record each tracked field of `before` (field -> the value it had) that `prediction` now holds
+        otherwise, if anyone had forecast it by then. Call it in the edit's transaction, after the write."""
+        changed = {name: (cls.as_text(value), cls.as_text(getattr(prediction, name)))
+                   for name, value in before.items() if name in cls.Field.values}
+        changed = {name: pair for name, pair in changed.items() if pair[0] != pair[1]}
+        if not changed or not prediction.forecasts.exists():
+            return []
+        now = timezone.now()
+        return cls.objects.bulk_create([
+            cls(prediction=prediction, editor=editor if editor and editor.is_authenticated else None, at=now,
+                field=name, before=old, after=new) for name, (old, new) in changed.items()])
 
 
 class TranscriptSegment(models.Model):

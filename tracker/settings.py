@@ -171,6 +171,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Blind forecasting: on an open prediction, the community median and others' forecasts stay hidden from a user
+# until they have made their own, so that nobody anchors on the crowd.
+BLIND_FORECASTING = env_flag("TRACKER_BLIND_FORECASTING")
 # An uploaded bundle larger than this is refused before it is parsed.
 BUNDLE_MAX_BYTES = int(os.environ.get("BUNDLE_MAX_BYTES", str(5 * 1024 * 1024)))
 # A transcript (uploaded or pasted) larger than this is refused before it is parsed.

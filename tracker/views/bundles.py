@@ -47,6 +47,10 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def export_view(request: HttpRequest) -> HttpResponse:
+    if settings.BLIND_FORECASTING and not request.user.has_perm("tracker.change_prediction"):
+        # A backup holds every forecast, so under blind forecasting it would show the crowd on open predictions.
+        raise PermissionDenied("With blind forecasting on, only editors can export: a bundle holds every forecast, "
+                               "including those hidden from you on open predictions.")
     result = export()
     if result.problems:
         # Only data written around the forms (the admin, a shell) gets here; the file is complete regardless.

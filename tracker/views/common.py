@@ -50,6 +50,7 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
     # Preset choices (?source=3 from a source's page) apply to new objects only, and only when given.
     preset = {name: value for name, value in initial.items() if value is not None} if instance is None else {}
     form = form_class(data, instance=instance, initial=preset)
+    form.actor = request.user
     if isinstance(form, PickerForm):
         form.find(request.GET)
         if request.method == "GET" and request.htmx and (picker := form.searched_picker(request.htmx.trigger_name)):

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
@@ -18,6 +19,7 @@ from tracker.models import Forecast, Prediction, attach_forecast_views
 from tracker.paging import page_of
 from tracker.summary import page_summary
 from tracker.templatetags.tracker import percent
+from tracker.time_charts import forecasts_chart
 
 from .common import safe_next
 
@@ -73,6 +75,9 @@ def prediction_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def detail_context(request: HttpRequest, prediction: Prediction, **extra) -> dict:
     attach_forecast_views([prediction], request.user)
     forecasts = list(prediction.forecasts.select_related("user", "imported_by").order_by("-made_at", "-id"))
+    # Blind forecasting: nothing of the others' forecasts reaches the page (and there is none of the user's own).
+    hidden = len(forecasts) if prediction.crowd_hidden else 0
+    forecasts = [] if hidden else forecasts
     return {
         "p": prediction,
         "on_detail": True,
@@ -81,9 +86,21 @@ def detail_context(request: HttpRequest, prediction: Prediction, **extra) -> dic
         "signals": prediction.signals.order_by("-occurred_on"),
         "forecasts": forecasts,
         "counted": counted_forecasts(prediction, forecasts),
+        "hidden_forecasts": hidden,
+        "forecasts_chart": None if hidden else forecasts_chart(prediction, forecasts, request.user.pk,
+                                                               timezone.localdate()),
+        "edits": edits_for(prediction, request.user, forecasts),
         "history": prediction.history.select_related("actor").order_by("-at", "-id"),
         **extra,
     }
+
+
+def edits_for(prediction: Prediction, user, forecasts: list[Forecast]) -> dict:
+    """The recorded edits of the question (oldest first), and those made after `user` first forecast it: what
+    they forecast is no longer quite what is asked."""
+    edits = list(prediction.edits.select_related("editor"))
+    mine = [f.made_at for f in forecasts if f.user_id == user.pk]
+    return {"all": edits, "after_mine": [e for e in edits if mine and e.at > min(mine)]}
 
 
 def counted_forecasts(prediction: Prediction, forecasts: list[Forecast]) -> set[int] | None:
