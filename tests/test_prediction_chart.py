@@ -62,11 +62,12 @@ def test_no_chart_without_forecasts(member_client):
 
 def test_the_chart_follows_a_new_forecast_in_place(member_client, member):
     p = make_prediction(made_on=date(2026, 1, 1))
-    response = member_client.post(f"/predictions/{p.pk}/forecast/", {"percent": "35", "panel": "detail",
-                                                                      "regions": "histories"},
+    response = member_client.post(f"/predictions/{p.pk}/forecast/", {"percent": "35", "panel": "detail"},
                                   HTTP_HX_REQUEST="true")
-    html = response.content.decode()
-    assert response.status_code == 200 and 'id="forecast-history"' in html and "chart-forecasts" in html
+    assert response.status_code == 200 and "predictions-changed" in response["HX-Trigger"]
+    # The histories region fetches itself again on that event, chart included.
+    html = member_client.get(f"/predictions/{p.pk}/histories/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="forecast-history"' in html and "chart-forecasts" in html
 
 
 class F:
