@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import accounts, bundles, catalog, dashboard, predictions, scoreboard, search, theses, transcripts
+from tracker.views import (accounts, bundles, candidates, catalog, dashboard, predictions, scoreboard, search, theses,
+                           transcripts)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -29,6 +30,9 @@ urlpatterns = [
     path("sources/<int:pk>/transcript/", transcripts.transcript_upload, name="transcript_upload"),
     path("sources/<int:pk>/transcript/save/", transcripts.transcript_save, name="transcript_save"),
     path("sources/<int:pk>/transcript/quote/", transcripts.transcript_quote, name="transcript_quote"),
+    path("sources/<int:pk>/candidates/", candidates.candidate_queue, name="candidate_queue"),
+    path("candidates/<int:pk>/accept/", candidates.candidate_accept, name="candidate_accept"),
+    path("candidates/<int:pk>/dismiss/", candidates.candidate_dismiss, name="candidate_dismiss"),
     path("quotes/new/", catalog.quote_edit, name="quote_create"),
     path("quotes/<int:pk>/", catalog.quote_detail, name="quote_detail"),
     path("quotes/<int:pk>/edit/", catalog.quote_edit, name="quote_edit"),

@@ -1,7 +1,9 @@
 from django import template
 from django.core.paginator import Page
 
-from tracker.models import Source, TranscriptSegment, format_timestamp, link_at
+from django.db.models import Count, Q
+
+from tracker.models import Candidate, Source, TranscriptSegment, format_timestamp, link_at
 from tracker.paging import page_of
 
 register = template.Library()
@@ -25,3 +27,15 @@ def moment_link(segment: TranscriptSegment, source: Source) -> str:
 @register.filter
 def ms_timestamp(ms: int | None) -> str:
     return "" if ms is None else format_timestamp(ms // 1000)
+
+
+@register.simple_tag
+def pending_candidates(source: Source) -> int:
+    return Candidate.objects.filter(source=source).pending().count()
+
+
+@register.simple_tag
+def candidate_queues() -> list[Source]:
+    """The sources with candidates to review, each with `n_pending`, most first (one query)."""
+    return list(Source.objects.annotate(n_pending=Count("candidates", filter=Q(
+        candidates__decision=Candidate.Decision.PENDING))).filter(n_pending__gt=0).order_by("-n_pending", "title"))

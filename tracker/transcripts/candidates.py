@@ -1,0 +1,294 @@
+"""Which transcript sentences are candidate predictions: forward-looking and checkable. Rules only, offline.
+
+A sentence earns points for what makes a claim a prediction (a future or modal cue, a time expression that
+resolves to a date after the source's, a number or an amount, a company or person already known) and loses
+them for what makes it something else (a question, an instruction or wish, the past tense, a fragment).
+Each rule that fires leaves a `Reason` a person can read beside the sentence, so the flag can be judged at a
+glance. `THRESHOLD` was chosen on the tuning half of `bench/data/candidates.tsv` (see `bench/candidates.py`).
+
+Pure: no database. The names to look for arrive as a `Lexicon`, built by the caller.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from tracker.formats import day
+
+# Chosen on the tuning half of the labelled set (bench/candidates.py prints the sweep).
+THRESHOLD = 2.0
+SHORTEST = 5  # words: "We'll see." is not a claim anyone can check
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    text: str  # "future: 'will'", "date: next year → 31 Dec 2027", "question (−)"
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    score: float
+    reasons: tuple[Reason, ...]
+    resolve_by: date | None = None
+    companies: tuple[int, ...] = ()  # ids of the companies the sentence names
+    people: tuple[int, ...] = ()
+
+    @property
+    def is_candidate(self) -> bool:
+        return self.score >= THRESHOLD
+
+    @property
+    def why(self) -> list[str]:
+        return [r.text for r in self.reasons]
+
+
+@dataclass(frozen=True)
+class Name:
+    kind: str  # "company" or "person"
+    id: int
+    shown: str  # how a reason names it
+    spellings: tuple[str, ...]  # matched case-insensitively, as whole words
+
+
+class Lexicon:
+    """The companies and people to look for, by every spelling they go by, in one regular expression."""
+
+    def __init__(self, names: Iterable[Name] = ()):
+        self.by_spelling: dict[str, Name] = {}
+        for name in names:
+            for spelling in name.spellings:
+                spelling = " ".join(spelling.split())
+                if len(spelling) >= 3:
+                    self.by_spelling.setdefault(spelling.casefold(), name)
+        # Longest first, so "Google DeepMind" wins over "Google".
+        alternatives = sorted(self.by_spelling, key=len, reverse=True)
+        self.pattern = (re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in alternatives) + r")(?![\w-])",
+                                   re.IGNORECASE) if alternatives else None)
+
+    def find(self, text: str) -> list[Name]:
+        if self.pattern is None:
+            return []
+        found = (self.by_spelling[m.group(1).casefold()] for m in self.pattern.finditer(text))
+        return list(dict.fromkeys(found))
+
+
+def company_spellings(name: str, ticker: str = "") -> tuple[str, ...]:
+    """"Cursor (Anysphere)" is also "Cursor" and "Anysphere"; a ticker of 3 or more letters counts too."""
+    spellings = [name]
+    outside = re.sub(r"\s*\([^)]*\)", "", name).strip()
+    spellings += [outside, *re.findall(r"\(([^)]*)\)", name)]
+    spellings += [re.sub(r"[,.]?\s+(Inc|Corp|Ltd|LLC|PLC|AG|SA)\.?$", "", outside, flags=re.IGNORECASE)]
+    if len(ticker) >= 3:
+        spellings.append(ticker)
+    return tuple(dict.fromkeys(s for s in spellings if s))
+
+
+def person_spellings(name: str) -> tuple[str, ...]:
+    """A person by full name, and by surname when it is distinctive enough (5 letters or more)."""
+    parts = name.split()
+    surname = parts[-1] if len(parts) > 1 and len(parts[-1]) >= 5 else None
+    return tuple(s for s in (name, surname) if s)
+
+
+def _words(*phrases: str) -> str:
+    return r"\b(?:" + "|".join(phrases) + r")\b"
+
+
+APOSTROPHE = re.compile(r"[’‘]")
+
+# (pattern, label, weight): the first match of each pattern becomes one reason, quoted as it was said.
+FUTURE = [
+    (re.compile(_words(r"will", r"won't", r"wo n't", r"shall") + r"|\w'll\b", re.I), 2.0),
+    (re.compile(_words(r"going to", r"gonna", r"about to", r"(?:is|are) set to", r"on track to", r"poised to",
+                       r"bound to"), re.I), 2.0),
+    (re.compile(_words(r"i (?:fully |really )?expect", r"we expect", r"expects?", r"expected to", r"i predict",
+                       r"predicts?", r"my (?:prediction|bet|guess) is", r"i'd bet", r"i would bet", r"i bet",
+                       r"bet on", r"forecasts?", r"odds are", r"i'm (?:confident|sure|certain) (?:that )?",
+                       r"chances are"), re.I), 2.0),
+    (re.compile(_words(r"likely", r"unlikely", r"probably", r"inevitabl[ey]", r"eventually", r"soon",
+                       r"in the (?:near |long )?(?:future|term)", r"coming", r"ahead"), re.I), 1.0),
+    (re.compile(_words(r"could", r"might", r"may"), re.I), 0.5),
+]
+NEGATIVE = [
+    (re.compile(_words(r"should", r"shouldn't", r"ought to", r"need to", r"needs to", r"must", r"have to",
+                       r"has to", r"let's", r"i hope", r"i wish", r"hopefully"), re.I), "normative", -2.0),
+    (re.compile(_words(r"was", r"were", r"wasn't", r"weren't", r"did", r"didn't", r"had", r"hadn't", r"used to",
+                       r"ago", r"yesterday", r"last (?:year|month|week|quarter|decade)", r"back then",
+                       r"(?:has|have) (?:been|already)", r"already", r"so far",
+                       r"went", r"said", r"came out", r"released", r"launched", r"raised", r"announced",
+                       r"shipped"), re.I), "past", -1.5),
+    (re.compile(r"^(?:if|when|whether)\b", re.I), "condition", -0.5),
+]
+AMOUNT = re.compile(
+    r"(?:[$€£]\s?\d[\d,.]*\s?(?:[kmbt]n?\b|thousand|million|billion|trillion)?"
+    r"|\b\d[\d,.]*\s?(?:%|percent\b|x\b|×|(?:thousand|million|billion|trillion|bn|gw|mw|tw|k|[mbt])\b)"
+    r"|\b(?:a|one|two|three|ten|a few) (?:thousand|million|billion|trillion)\b"
+    r"|\b(?:half|double|triple|twice|a third|a quarter) (?:of|the)\b|\b(?:doubles?|triples?|halves)\b)",
+    re.I)
+NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+YEAR = re.compile(r"(?<![\w$.])(19\d\d|20\d\d|21\d\d)(?![\w%])")
+
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18, "twenty": 20, "fifteen": 15,
+                "a couple of": 2, "a couple": 2, "a few": 3, "few": 3, "several": 3}
+MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
+MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
+SEASONS = {"spring": 5, "summer": 8, "fall": 11, "autumn": 11, "winter": 2}
+COUNT = r"(\d+|" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True)) + r")"
+UNIT = r"(years?|months?|quarters?|decades?|weeks?)"
+
+
+def end_of_month(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(start: date, months: int) -> date:
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    return date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def later(start: date, count: int, unit: str) -> date:
+    unit = unit.rstrip("s")
+    months = {"year": 12 * count, "month": count, "quarter": 3 * count, "decade": 120 * count}.get(unit)
+    if months is None:  # weeks
+        return date.fromordinal(start.toordinal() + 7 * count)
+    return add_months(start, months)
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
+
+
+def _quarter_end(year: int, quarter: int) -> date:
+    return end_of_month(year, 3 * quarter)
+
+
+def _month_end_after(base: date, months: int) -> date:
+    at = add_months(base.replace(day=1), months)
+    return end_of_month(at.year, at.month)
+
+
+def _quarter_end_after(base: date, quarters: int) -> date:
+    at = add_months(base.replace(day=1), 3 * quarters)
+    return _quarter_end(at.year, (at.month - 1) // 3 + 1)
+
+
+# Time expressions, most specific first. Each gives a function of (match, base date) -> the date it means.
+TIMES: list[tuple[re.Pattern, object]] = [
+    (re.compile(r"\b(?:in|within|over) the (?:next|coming) " + COUNT + r" " + UNIT + r"\b", re.I),
+     lambda m, b: later(b, _count(m.group(1)), m.group(2))),
+    (re.compile(r"\b(?:in|within|after) (?:about |around |roughly |another )?" + COUNT + r" " + UNIT
+                + r"(?: (?:from now|time))?\b", re.I),
+     lambda m, b: later(b, _count(m.group(1)), m.group(2))),
+    (re.compile(r"\b" + COUNT + r" " + UNIT + r" from now\b", re.I),
+     lambda m, b: later(b, _count(m.group(1)), m.group(2))),
+    (re.compile(r"\b(?:the )?end of (?:the|this) decade\b|\bby the end of the (?:20)?20s\b", re.I),
+     lambda m, b: date(b.year // 10 * 10 + 9, 12, 31)),
+    (re.compile(r"\bnext decade\b", re.I), lambda m, b: date(b.year // 10 * 10 + 19, 12, 31)),
+    (re.compile(r"\b(?:the )?end of (?:the |this )?year\b|\bthis year\b|\bby year[- ]end\b", re.I),
+     lambda m, b: date(b.year, 12, 31)),
+    (re.compile(r"\bnext year\b", re.I), lambda m, b: date(b.year + 1, 12, 31)),
+    (re.compile(r"\b(?:the )?year after next\b", re.I), lambda m, b: date(b.year + 2, 12, 31)),
+    (re.compile(r"\bnext quarter\b", re.I), lambda m, b: _quarter_end_after(b, 1)),
+    (re.compile(r"\bthis quarter\b", re.I), lambda m, b: _quarter_end_after(b, 0)),
+    (re.compile(r"\bnext month\b", re.I), lambda m, b: _month_end_after(b, 1)),
+    (re.compile(r"\b(?:a|one) year from now\b|\bwithin a year\b|\bin a year\b", re.I),
+     lambda m, b: later(b, 1, "year")),
+    (re.compile(r"\bq([1-4]) (?:of )?((?:19|20|21)\d\d)\b", re.I),
+     lambda m, b: _quarter_end(int(m.group(2)), int(m.group(1)))),
+    (re.compile(r"\b(?:h2|second half of|later in) ((?:19|20|21)\d\d)\b", re.I),
+     lambda m, b: date(int(m.group(1)), 12, 31)),
+    (re.compile(r"\b(?:h1|first half of) ((?:19|20|21)\d\d)\b", re.I), lambda m, b: date(int(m.group(1)), 6, 30)),
+    (re.compile(r"\b(?:by|in|before|until|through) (" + "|".join(
+        sorted(list(MONTHS) + list(SEASONS), key=len, reverse=True)) + r")\b(?:\.? ((?:19|20|21)\d\d))?", re.I),
+     lambda m, b: _month_or_season(m.group(1), m.group(2), b)),
+    (re.compile(r"\b(?:by|in|before|until|through|around|after|from) (?:the end of |early |late |mid-?)?"
+                r"((?:19|20|21)\d\d)(?![\w%])", re.I), lambda m, b: date(int(m.group(1)), 12, 31)),
+    (YEAR, lambda m, b: date(int(m.group(1)), 12, 31)),
+]
+
+
+def _month_or_season(word: str, year: str | None, base: date) -> date | None:
+    word = word.lower()
+    if word == "may" and year is None:
+        return None  # "by may" is almost always the verb
+    month = MONTHS.get(word) or SEASONS[word]
+    if year:
+        return end_of_month(int(year), month)
+    at = end_of_month(base.year, month)
+    return at if at > base else end_of_month(base.year + 1, month)
+
+
+def resolve_time(text: str, base: date) -> tuple[str, date] | None:
+    """The first time expression in `text` and the date it means, said on `base`; None if there is none."""
+    for pattern, meaning in TIMES:
+        match = pattern.search(text)
+        if match:
+            at = meaning(match, base)
+            if at is not None:
+                return match.group(0), at
+    return None
+
+
+def _said(match: re.Match) -> str:
+    return " ".join(match.group(0).split()).lower()
+
+
+def flag(text: str, said_on: date | None, lexicon: Lexicon | None = None) -> Flag:
+    """How much `text`, said on `said_on` (None: unknown, today's year is not assumed), looks like a prediction."""
+    plain = APOSTROPHE.sub("'", text)
+    reasons: list[Reason] = []
+    for pattern, weight in FUTURE:
+        if match := pattern.search(plain):
+            reasons.append(Reason(f"future: '{_said(match)}'", weight))
+            break
+    resolve_by = None
+    if said_on is not None and (found := resolve_time(plain, said_on)):
+        said, at = found
+        if at > said_on:
+            resolve_by = at
+            reasons.append(Reason(f"date: {' '.join(said.split())} → {day(at)}", 1.5))
+        elif at.year < said_on.year:
+            reasons.append(Reason(f"past date: {said} (−)", -1.0))
+    elif said_on is None and (match := YEAR.search(plain)):
+        reasons.append(Reason(f"date: {match.group(0)}", 0.5))
+    years = {m.span() for m in YEAR.finditer(plain)}
+    if match := AMOUNT.search(plain):
+        reasons.append(Reason(f"amount: '{match.group(0).strip()}'", 1.0))
+    elif any(m.span() not in years for m in NUMBER.finditer(plain)):
+        reasons.append(Reason(f"number: '{next(m.group(0) for m in NUMBER.finditer(plain) if m.span() not in years)}'",
+                              0.5))
+    companies: list[int] = []
+    people: list[int] = []
+    for name in (lexicon.find(plain) if lexicon else []):
+        (companies if name.kind == "company" else people).append(name.id)
+        reasons.append(Reason(f"names {name.shown}", 0.5 if name.kind == "company" else 0.25))
+    if plain.rstrip(" \"'”’)").endswith("?"):
+        reasons.append(Reason("question (−)", -3.0))
+    for pattern, label, weight in NEGATIVE:
+        if match := pattern.search(plain):
+            reasons.append(Reason(f"{label}: '{_said(match)}' (−)", weight))
+    if len(plain.split()) < SHORTEST:
+        reasons.append(Reason("too short to check (−)", -2.0))
+    score = round(sum(r.weight for r in reasons), 2)
+    return Flag(score, tuple(reasons), resolve_by, tuple(dict.fromkeys(companies)), tuple(dict.fromkeys(people)))
+
+
+@dataclass
+class Flagged:
+    """A sentence that passed the threshold, with where it is in the transcript."""
+
+    position: int
+    text: str
+    flag: Flag = field(repr=False)
+
+
+def normalised(text: str) -> str:
+    """What makes two sentences the same one, across re-imports: case, spacing and curly quotes aside."""
+    return " ".join(APOSTROPHE.sub("'", text).replace("“", '"').replace("”", '"').split()).casefold()
