@@ -78,11 +78,13 @@ class Lexicon:
 
 
 def company_spellings(name: str, ticker: str = "") -> tuple[str, ...]:
-    """"Cursor (Anysphere)" is also "Cursor" and "Anysphere"; a ticker of 3 or more letters counts too."""
-    spellings = [name]
+    """"Cursor (Anysphere)" is also "Cursor" and "Anysphere", "Alphabet (Google, Gemini)" also "Google" and
+    "Gemini", "Meta Platforms" also "Meta"; a ticker of 3 or more letters counts too."""
     outside = re.sub(r"\s*\([^)]*\)", "", name).strip()
-    spellings += [outside, *re.findall(r"\(([^)]*)\)", name)]
-    spellings += [re.sub(r"[,.]?\s+(Inc|Corp|Ltd|LLC|PLC|AG|SA)\.?$", "", outside, flags=re.IGNORECASE)]
+    inside = [part.strip() for group in re.findall(r"\(([^)]*)\)", name) for part in group.split(",")]
+    bare = re.sub(r"[,.]?\s+(?:Inc|Corp|Corporation|Ltd|LLC|PLC|AG|SA|Platforms|Holdings|Group)\.?$", "", outside,
+                  flags=re.IGNORECASE)
+    spellings = [name, outside, bare, *inside]
     if len(ticker) >= 3:
         spellings.append(ticker)
     return tuple(dict.fromkeys(s for s in spellings if s))
@@ -90,6 +92,7 @@ def company_spellings(name: str, ticker: str = "") -> tuple[str, ...]:
 
 def person_spellings(name: str) -> tuple[str, ...]:
     """A person by full name, and by surname when it is distinctive enough (5 letters or more)."""
+    name = re.sub(r"\s*\([^)]*\)", "", name).strip()
     parts = name.split()
     surname = parts[-1] if len(parts) > 1 and len(parts[-1]) >= 5 else None
     return tuple(s for s in (name, surname) if s)
@@ -103,7 +106,7 @@ APOSTROPHE = re.compile(r"[’‘]")
 
 # (pattern, label, weight): the first match of each pattern becomes one reason, quoted as it was said.
 FUTURE = [
-    (re.compile(_words(r"will", r"won't", r"wo n't", r"shall") + r"|\w'll\b", re.I), 2.0),
+    (re.compile(_words(r"will", r"won't", r"wo n't", r"shall", r"\w+'ll"), re.I), 2.0),
     (re.compile(_words(r"going to", r"gonna", r"about to", r"(?:is|are) set to", r"on track to", r"poised to",
                        r"bound to"), re.I), 2.0),
     (re.compile(_words(r"i (?:fully |really )?expect", r"we expect", r"expects?", r"expected to", r"i predict",
@@ -114,6 +117,17 @@ FUTURE = [
                        r"in the (?:near |long )?(?:future|term)", r"coming", r"ahead"), re.I), 1.0),
     (re.compile(_words(r"could", r"might", r"may"), re.I), 0.5),
 ]
+# Sayings about the conversation itself ("I'll say this", "we're going to take a break"), not about the world.
+TALK = re.compile(r"\b(?:(?:i|we|you)(?:'ll| will|'m going to| am going to|'re going to| are going to|'m gonna) "
+                  r"(?:say|tell|talk|read|take a|ask|start with|get (?:into|to)|move on|come back|be right back|see "
+                  r"what|see why|see how|hear|show you|walk you|try to explain|put it)|going to sound|time will tell"
+                  r"|going to hate)\b", re.I)
+# Events that predictions are made of, said in the present tense: "Cursor gets acquired", "Cerebras goes public".
+EVENT = re.compile(_words(r"gets? (?:acquired|bought)", r"goes public", r"go public", r"ipos?", r"lists in",
+                          r"(?:likely|prime|obvious) target", r"overtakes?", r"beats? (?:estimates|expectations)",
+                          r"ends (?:the|this|next) year", r"passes", r"hits", r"tops", r"outnumbers?",
+                          r"keeps? (?:rising|falling|growing|increasing)", r"go(?:es)? up", r"go(?:es)? down",
+                          r"comes? out", r"gets? (?:delayed|tighter|looser|cheaper|banned)"), re.I)
 NEGATIVE = [
     (re.compile(_words(r"should", r"shouldn't", r"ought to", r"need to", r"needs to", r"must", r"have to",
                        r"has to", r"let's", r"i hope", r"i wish", r"hopefully"), re.I), "normative", -2.0),
@@ -121,17 +135,18 @@ NEGATIVE = [
                        r"ago", r"yesterday", r"last (?:year|month|week|quarter|decade)", r"back then",
                        r"(?:has|have) (?:been|already)", r"already", r"so far",
                        r"went", r"said", r"came out", r"released", r"launched", r"raised", r"announced",
-                       r"shipped"), re.I), "past", -1.5),
+                       r"shipped", r"dropped", r"rose", r"grew", r"ran", r"took", r"became", r"found", r"got",
+                       r"used", r"spent", r"founded", r"started"), re.I), "past", -1.5),
     (re.compile(r"^(?:if|when|whether)\b", re.I), "condition", -0.5),
 ]
 AMOUNT = re.compile(
     r"(?:[$€£]\s?\d[\d,.]*\s?(?:[kmbt]n?\b|thousand|million|billion|trillion)?"
     r"|\b\d[\d,.]*\s?(?:%|percent\b|x\b|×|(?:thousand|million|billion|trillion|bn|gw|mw|tw|k|[mbt])\b)"
-    r"|\b(?:a|one|two|three|ten|a few) (?:thousand|million|billion|trillion)\b"
+    r"|\b[a-z]+(?:-[a-z]+)? (?:percent|thousand|million|billion|trillion)\b"
     r"|\b(?:half|double|triple|twice|a third|a quarter) (?:of|the)\b|\b(?:doubles?|triples?|halves)\b)",
     re.I)
 NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
-YEAR = re.compile(r"(?<![\w$.])(19\d\d|20\d\d|21\d\d)(?![\w%])")
+YEAR = re.compile(r"(?<![\w$.-])(19\d\d|20\d\d|21\d\d)(?![\w%-])")  # not in 2026-02-04 or $2025
 
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18, "twenty": 20, "fifteen": 15,
@@ -205,13 +220,21 @@ TIMES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\b(?:h2|second half of|later in) ((?:19|20|21)\d\d)\b", re.I),
      lambda m, b: date(int(m.group(1)), 12, 31)),
     (re.compile(r"\b(?:h1|first half of) ((?:19|20|21)\d\d)\b", re.I), lambda m, b: date(int(m.group(1)), 6, 30)),
-    (re.compile(r"\b(?:by|in|before|until|through) (" + "|".join(
+    (re.compile(r"\b(?:in|by|before|until|through) the (first|second|third|fourth|last) quarter\b", re.I),
+     lambda m, b: _quarter_named(m.group(1), b)),
+    (re.compile(r"\b(?:by|in|before|until|through) (?:the )?(" + "|".join(
         sorted(list(MONTHS) + list(SEASONS), key=len, reverse=True)) + r")\b(?:\.? ((?:19|20|21)\d\d))?", re.I),
      lambda m, b: _month_or_season(m.group(1), m.group(2), b)),
     (re.compile(r"\b(?:by|in|before|until|through|around|after|from) (?:the end of |early |late |mid-?)?"
                 r"((?:19|20|21)\d\d)(?![\w%])", re.I), lambda m, b: date(int(m.group(1)), 12, 31)),
     (YEAR, lambda m, b: date(int(m.group(1)), 12, 31)),
 ]
+
+
+def _quarter_named(word: str, base: date) -> date:
+    quarter = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4}[word.lower()]
+    at = _quarter_end(base.year, quarter)
+    return at if at > base else _quarter_end(base.year + 1, quarter)
 
 
 def _month_or_season(word: str, year: str | None, base: date) -> date | None:
@@ -253,7 +276,9 @@ def flag(text: str, said_on: date | None, lexicon: Lexicon | None = None) -> Fla
         said, at = found
         if at > said_on:
             resolve_by = at
-            reasons.append(Reason(f"date: {' '.join(said.split())} → {day(at)}", 1.5))
+            # "2026 state of AI" names a year; "by 2026", "next year" point at a moment to judge by.
+            weight = 1.0 if YEAR.fullmatch(said) else 2.0
+            reasons.append(Reason(f"date: {' '.join(said.split())} → {day(at)}", weight))
         elif at.year < said_on.year:
             reasons.append(Reason(f"past date: {said} (−)", -1.0))
     elif said_on is None and (match := YEAR.search(plain)):
@@ -264,11 +289,16 @@ def flag(text: str, said_on: date | None, lexicon: Lexicon | None = None) -> Fla
     elif any(m.span() not in years for m in NUMBER.finditer(plain)):
         reasons.append(Reason(f"number: '{next(m.group(0) for m in NUMBER.finditer(plain) if m.span() not in years)}'",
                               0.5))
+    if match := EVENT.search(plain):
+        reasons.append(Reason(f"event: '{_said(match)}'", 1.0))
     companies: list[int] = []
     people: list[int] = []
     for name in (lexicon.find(plain) if lexicon else []):
         (companies if name.kind == "company" else people).append(name.id)
-        reasons.append(Reason(f"names {name.shown}", 0.5 if name.kind == "company" else 0.25))
+        # Naming what we track makes a claim worth a look; naming many does not make it more of a prediction.
+        reasons.append(Reason(f"names {name.shown}", 0.5 if len(companies) + len(people) == 1 else 0.0))
+    if match := TALK.search(plain):
+        reasons.append(Reason(f"talk: '{_said(match)}' (−)", -2.5))
     if plain.rstrip(" \"'”’)").endswith("?"):
         reasons.append(Reason("question (−)", -3.0))
     for pattern, label, weight in NEGATIVE:
