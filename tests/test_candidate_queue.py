@@ -66,7 +66,7 @@ def test_the_queue_shows_each_candidate_with_its_speaker_moment_and_reasons(epis
     assert "<strong>3</strong> to review" in html
     assert 'href="https://www.youtube.com/watch?v=abc123&amp;t=31s"' in html
     assert "date: next year → 31 Dec 2027" in html
-    assert f"?transcript_page=1#t-3" in html
+    assert "?transcript_page=1#t-3" in html
 
 
 def test_the_source_page_and_dashboard_count_the_candidates_for_editors_only(episode, editor_client, member):

@@ -2,8 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import (accounts, bundles, candidates, catalog, dashboard, predictions, scoreboard, search, theses,
-                           transcripts)
+from tracker.views import (
+                           accounts,
+                           bundles,
+                           candidates,
+                           catalog,
+                           dashboard,
+                           predictions,
+                           scoreboard,
+                           search,
+                           theses,
+                           transcripts,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),

@@ -1,6 +1,5 @@
 from django import template
 from django.core.paginator import Page
-
 from django.db.models import Count, Q
 
 from tracker.models import Candidate, Source, TranscriptSegment, format_timestamp, link_at

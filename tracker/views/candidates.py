@@ -15,8 +15,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from tracker.cache import invalidate_scoreboard
 from tracker.formats import moment
-from tracker.limits import STATEMENT_LENGTH
 from tracker.forms import PredictionForm
+from tracker.limits import STATEMENT_LENGTH
 from tracker.models import Candidate, Source
 from tracker.paging import page_of
 from tracker.transcripts.queue import AlreadyDecided, accept, dismiss
