@@ -3,10 +3,11 @@
 `tracker/bundle.py` calls these: `transcripts_for_export()` for an export, `transcript_problems()` while it
 validates (with the keys the bundle and the database know), and `import_transcripts()` after it has written the
 sources and people. An entry is
-`{"source": key, "segments": [{"start", "end", "speaker", "text"}], "candidates": [...]}`, times in seconds (numbers, or null), speaker a person key or null; segments in order. `candidates` are the sentences
-flagged as candidate predictions and what was decided about each (`decision`: pending, accepted or dismissed;
-`prediction` and `quote` keys for an accepted one, `decided_by` a username, `decided_at`), in transcript order. A
-candidate is known by its source and its normalised text, as on a re-import of the transcript.
+`{"source": key, "segments": [{"start", "end", "speaker", "text"}], "candidates": [...]}`, times in seconds
+(numbers, or null), speaker a person key or null; segments in order. `candidates` are the sentences flagged as
+candidate predictions and what was decided about each (`decision`: pending, accepted or dismissed; `prediction` and
+`quote` keys for an accepted one, `decided_by` a username, `decided_at`), in transcript order. A candidate is known
+by its source and its normalised text, as on a re-import of the transcript.
 """
 
 from __future__ import annotations
