@@ -63,7 +63,7 @@ def test_the_queue_shows_each_candidate_with_its_speaker_moment_and_reasons(epis
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('class="candidate"') == 3
-    assert "<strong>3</strong> to review" in html
+    assert "<strong>3</strong> to review" in html and html.count('id="candidate-count"') == 1
     assert 'href="https://www.youtube.com/watch?v=abc123&amp;t=31s"' in html
     assert "date: next year → 31 Dec 2027" in html
     assert "?transcript_page=1#t-3" in html
