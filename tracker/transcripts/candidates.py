@@ -55,25 +55,43 @@ class Name:
     spellings: tuple[str, ...]  # matched case-insensitively, as whole words
 
 
+WORD = re.compile(r"\w+(?:[.&'’-]\w+)*")
+
+
+def _tokens(text: str) -> list[str]:
+    """Words, case folded, possessives off: "Nvidia's" is "nvidia", "Z.ai" stays one word."""
+    return [re.sub(r"['’]s$", "", w) for w in WORD.findall(text.casefold())]
+
+
 class Lexicon:
-    """The companies and people to look for, by every spelling they go by, in one regular expression."""
+    """The companies and people to look for, by every spelling they go by, as runs of whole words (case-insensitive).
+
+    A dictionary of word runs rather than one regular expression of alternatives: with hundreds of names the
+    expression costs a fifth of a millisecond a sentence, the dictionary a few microseconds."""
 
     def __init__(self, names: Iterable[Name] = ()):
-        self.by_spelling: dict[str, Name] = {}
+        self.by_words: dict[tuple[str, ...], Name] = {}
         for name in names:
             for spelling in name.spellings:
-                spelling = " ".join(spelling.split())
-                if len(spelling) >= 3:
-                    self.by_spelling.setdefault(spelling.casefold(), name)
-        # Longest first, so "Google DeepMind" wins over "Google".
-        alternatives = sorted(self.by_spelling, key=len, reverse=True)
-        self.pattern = (re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in alternatives) + r")(?![\w-])",
-                                   re.IGNORECASE) if alternatives else None)
+                words = tuple(_tokens(spelling))
+                if words and len(" ".join(words)) >= 3:
+                    self.by_words.setdefault(words, name)
+        self.longest = max((len(w) for w in self.by_words), default=0)
 
     def find(self, text: str) -> list[Name]:
-        if self.pattern is None:
+        """The names in `text`, in the order they first appear; the longest spelling wins where they overlap."""
+        if not self.by_words:
             return []
-        found = (self.by_spelling[m.group(1).casefold()] for m in self.pattern.finditer(text))
+        words, found, at = _tokens(text), [], 0
+        while at < len(words):
+            for size in range(min(self.longest, len(words) - at), 0, -1):
+                name = self.by_words.get(tuple(words[at:at + size]))
+                if name is not None:
+                    found.append(name)
+                    at += size
+                    break
+            else:
+                at += 1
         return list(dict.fromkeys(found))
 
 

@@ -61,13 +61,16 @@ def flag_source(source: Source) -> FlagReport:
                                         start_ms=start_ms, speaker_id=speaker_id, score=result.score,
                                         reasons=result.why, resolve_by=result.resolve_by), result.companies))
                 continue
-            candidate.position, candidate.start_ms, candidate.speaker_id = position, start_ms, speaker_id
+            values = {"position": position, "start_ms": start_ms, "speaker_id": speaker_id}
             if candidate.decision == Candidate.Decision.PENDING:
-                candidate.text, candidate.score, candidate.reasons = text, result.score, result.why
-                candidate.resolve_by = result.resolve_by
+                values |= {"text": text, "score": result.score, "reasons": result.why,
+                           "resolve_by": result.resolve_by}
             else:
                 report.decided += 1
-            moved.append(candidate)
+            if any(getattr(candidate, k) != v for k, v in values.items()):  # a re-import mostly changes nothing
+                for k, v in values.items():
+                    setattr(candidate, k, v)
+                moved.append(candidate)
         gone = [c for key, c in stored.items() if key not in flagged]
         # A pending sentence no longer flagged (gone from the transcript, or the rules changed) leaves the queue;
         # a decided one stays, with no place in the transcript.
@@ -76,8 +79,9 @@ def flag_source(source: Source) -> FlagReport:
             if candidate.decision != Candidate.Decision.PENDING:
                 candidate.position = candidate.start_ms = None
                 moved.append(candidate)
+        # Small batches: an UPDATE of many rows is one CASE per column, and its cost grows with the square of the batch.
         Candidate.objects.bulk_update(moved, ["position", "start_ms", "speaker", "text", "score", "reasons",
-                                              "resolve_by"], batch_size=1000)
+                                              "resolve_by"], batch_size=100)
         created = Candidate.objects.bulk_create([c for c, _ in fresh], batch_size=1000)
         links = [Candidate.companies.through(candidate_id=c.pk, company_id=company)
                  for c, (_, companies) in zip(created, fresh, strict=True) for company in companies]
