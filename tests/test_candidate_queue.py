@@ -198,3 +198,19 @@ def test_a_reimport_without_a_decided_sentence_keeps_the_decision_and_drops_pend
     fed.refresh_from_db()
     assert (fed.decision, fed.position, fed.start_ms) == ("dismissed", None, None)
     assert not Candidate.objects.filter(text=NVIDIA).exists()
+
+
+def test_a_prediction_made_from_a_candidate_can_still_be_deleted_and_the_decision_stays(episode, editor_client):
+    nvidia = Candidate.objects.get(text=NVIDIA)
+    editor_client.post(reverse("candidate_accept", args=[nvidia.pk]), accept_post(nvidia))
+    prediction = Prediction.objects.get()
+    response = editor_client.post(reverse("prediction_delete", args=[prediction.pk]))
+    assert response.status_code == 302 and not Prediction.objects.exists()
+    nvidia.refresh_from_db()
+    assert (nvidia.decision, nvidia.prediction) == ("accepted", None)
+
+
+def test_deleting_a_source_takes_its_candidates_along(episode, editor_client):
+    response = editor_client.post(reverse("source_delete", args=[episode.pk]))
+    assert response.status_code == 302
+    assert not Candidate.objects.exists()

@@ -103,6 +103,11 @@ def test_names_match_as_whole_words_ignoring_case_by_every_spelling():
     assert company_spellings("Meta Platforms, Inc.") == ("Meta Platforms, Inc.", "Meta Platforms")
 
 
+def test_a_paragraph_without_stops_is_not_a_candidate():
+    result = flag("We will see rates fall next year and " * 100, JAN_2026, LEXICON)
+    assert not result.is_candidate and result.why == ["longer than 2,000 characters: not one sentence (−)"]
+
+
 def test_the_threshold_is_what_is_candidate():
     assert flag("Rates fall next year, I expect.", JAN_2026).score >= THRESHOLD
 

@@ -576,7 +576,8 @@ class Candidate(models.Model):
         ACCEPTED = "accepted"
         DISMISSED = "dismissed"
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="candidates")
+    # Part of the source's transcript, like its sentences: deleting a source entered by mistake takes them along.
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
     fingerprint = models.CharField(max_length=64)  # sha256 of the normalised text
     text = models.TextField()
     position = models.PositiveIntegerField(null=True, blank=True)
@@ -587,8 +588,9 @@ class Candidate(models.Model):
     resolve_by = models.DateField(null=True, blank=True)
     companies = models.ManyToManyField(Company, blank=True, related_name="+")
     decision = models.CharField(max_length=20, choices=Decision, default=Decision.PENDING)
+    # A prediction made from a candidate may still be deleted as entered by mistake; the decision stays taken.
     prediction = models.ForeignKey(Prediction, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="candidates")
+                                   related_name="+")
     quote = models.ForeignKey(Quote, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")

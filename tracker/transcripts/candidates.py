@@ -22,6 +22,9 @@ from tracker.formats import day
 # Chosen on the tuning half of the labelled set (bench/candidates.py prints the sweep).
 THRESHOLD = 2.0
 SHORTEST = 5  # words: "We'll see." is not a claim anyone can check
+# Characters: longer is a paragraph the splitter found no end in (a text without stops), not one claim; and a
+# quote (which an accepted candidate becomes) has a length limit of its own.
+LONGEST = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +313,8 @@ def _resolve_time(said: Said, base: date) -> tuple[str, date] | None:
 
 def flag(text: str, said_on: date | None, lexicon: Lexicon | None = None) -> Flag:
     """How much `text`, said on `said_on` (None: unknown, today's year is not assumed), looks like a prediction."""
+    if len(text) > LONGEST:
+        return Flag(0.0, (Reason(f"longer than {LONGEST:,} characters: not one sentence (−)", 0.0),))
     said = Said(text)
     low = said.low
     reasons: list[Reason] = []
