@@ -214,3 +214,13 @@ def test_deleting_a_source_takes_its_candidates_along(episode, editor_client):
     response = editor_client.post(reverse("source_delete", args=[episode.pk]))
     assert response.status_code == 302
     assert not Candidate.objects.exists()
+
+
+def test_dismissing_the_last_candidate_says_nothing_is_left(episode, editor_client):
+    *others, last = Candidate.objects.order_by("position")
+    for candidate in others:
+        editor_client.post(reverse("candidate_dismiss", args=[candidate.pk]), {"candidate_version": 1})
+    response = editor_client.post(reverse("candidate_dismiss", args=[last.pk]), {"candidate_version": 1},
+                                  headers={"HX-Request": "true"})
+    assert '<li class="muted">Nothing left to review.</li>' in response.content.decode()
+    assert "<strong>0</strong> to review" in response.content.decode()
