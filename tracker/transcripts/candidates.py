@@ -164,11 +164,15 @@ NEGATIVE = [
                        r"used", r"spent", r"founded", r"started")), "past", -1.5),
     (re.compile(r"^(?:if|when|whether)\b"), "condition", -0.5),
 ]
-AMOUNT = re.compile(
-    r"(?:[$€£]\s?\d[\d,.]*\s?(?:[kmbt]n?\b|thousand|million|billion|trillion)?"
-    r"|\b\d[\d,.]*\s?(?:%|percent\b|x\b|×|(?:thousand|million|billion|trillion|bn|gw|mw|tw|k|[mbt])\b)"
-    r"|\b[a-z]+(?:-[a-z]+)? (?:percent|thousand|million|billion|trillion)\b"
-    r"|\b(?:half|double|triple|twice|a third|a quarter) (?:of|the)\b|\b(?:doubles?|triples?|halves)\b)")
+# Amounts, in three patterns that each start with something the matcher finds fast (a currency sign, a digit, the
+# unit's word); one pattern with a leading `\b[a-z]+` tried at every word cost more than the rest of the rules.
+AMOUNTS = (
+    re.compile(r"[$€£]\s?\d[\d,.]*\s?(?:[kmbt]n?\b|thousand|million|billion|trillion)?"
+               r"|\b\d[\d,.]*\s?(?:%|percent\b|x\b|×|(?:thousand|million|billion|trillion|bn|gw|mw|tw|k|[mbt])\b)"),
+    re.compile(r"\b(?:percent|thousand|million|billion|trillion)\b"),  # "seventy percent": the word before it too
+    re.compile(r"\b(?:half|double|triple|twice|a third|a quarter) (?:of|the)\b|\b(?:doubles?|triples?|halves)\b"),
+)
+WORD_BEFORE = re.compile(r"[a-z]+(?:-[a-z]+)? $")
 NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 YEAR = re.compile(r"(?<![\w$.-])(19\d\d|20\d\d|21\d\d)(?![\w%-])")  # not in 2026-02-04 or $2025
 
@@ -272,11 +276,23 @@ def _month_or_season(word: str, year: str | None, base: date) -> date | None:
     return at if at > base else end_of_month(base.year + 1, month)
 
 
-# Every time expression has one of these; most sentences have none, and one search rules out all of TIMES.
-TIME_HINT = re.compile(r"\d\d\d\d|year|month|quarter|decade|week|q[1-4]\b|h[12]\b|half|jan|feb|mar|apr|may|jun|jul|"
-                       r"aug|sep|oct|nov|dec|spring|summer|fall|autumn|winter|later in")
-AMOUNT_HINT = re.compile(r"[$€£%×\d]|percent|thousand|million|billion|trillion|half|halves|double|triple|twice|third|"
-                         r"quarter")
+# Every time expression has one of these; most sentences have none, and a few substring tests rule out all of TIMES.
+TIME_HINTS = ("year", "month", "quarter", "decade", "week", "q1", "q2", "q3", "q4", "h1", "h2", "half", "jan", "feb",
+              "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "spring", "summer", "fall",
+              "autumn", "winter", "later in")
+FOUR_DIGITS = re.compile(r"\d\d\d\d")
+
+
+def _amount(low: str) -> tuple[int, int] | None:
+    """The span of the first amount in `low` ("$10b", "50%", "seventy percent", "double the"), or None."""
+    found = [m.span() for pattern in AMOUNTS if (m := pattern.search(low))]
+    if not found:
+        return None
+    start, end = min(found)
+    if AMOUNTS[1].match(low, start) and (before := WORD_BEFORE.search(low, 0, start)):
+        start = before.start()
+    return start, end
+
 
 
 def resolve_time(text: str, base: date) -> tuple[str, date] | None:
@@ -300,7 +316,7 @@ class Said:
 
 
 def _resolve_time(said: Said, base: date) -> tuple[str, date] | None:
-    if not TIME_HINT.search(said.low):
+    if not (any(hint in said.low for hint in TIME_HINTS) or FOUR_DIGITS.search(said.low)):
         return None
     for pattern, meaning in TIMES:
         match = pattern.search(said.low)
@@ -335,10 +351,9 @@ def flag(text: str, said_on: date | None, lexicon: Lexicon | None = None) -> Fla
     elif said_on is None and (match := YEAR.search(low)):
         reasons.append(Reason(f"date: {match.group(0)}", 0.5))
     years = {m.span() for m in YEAR.finditer(low)}
-    if not AMOUNT_HINT.search(low):
-        pass
-    elif match := AMOUNT.search(low):
-        reasons.append(Reason(f"amount: '{said.shown(match)}'", 1.0))
+    if span := _amount(low):
+        shown = said.text[span[0]:span[1]] if said.aligned else low[span[0]:span[1]]
+        reasons.append(Reason(f"amount: '{' '.join(shown.split())}'", 1.0))
     elif number := next((m for m in NUMBER.finditer(low) if m.span() not in years), None):
         reasons.append(Reason(f"number: '{number.group(0)}'", 0.5))
     if match := EVENT.search(low):
