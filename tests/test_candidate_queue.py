@@ -115,7 +115,7 @@ def test_a_decision_on_a_stale_page_changes_nothing(episode, editor_client):
     response = editor_client.post(reverse("candidate_dismiss", args=[candidate.pk]), {"candidate_version": 1},
                                   headers={"HX-Request": "true"})
     assert response.status_code == 409
-    assert "Someone else decided that candidate already (Dismissed by edith" in response.content.decode()
+    assert "That candidate was decided already (Dismissed by edith" in response.content.decode()
     assert Candidate.objects.get(pk=candidate.pk).version == 2
 
 
@@ -168,6 +168,16 @@ def test_an_invalid_accept_form_writes_nothing(episode, editor_client):
     assert response.status_code == 422
     assert "cannot be before the date the prediction was made" in response.content.decode()
     assert (Prediction.objects.count(), Quote.objects.count()) == (0, 0)
+    assert Candidate.objects.get(pk=candidate.pk).decision == "pending"
+
+
+def test_a_decision_with_a_version_older_than_the_candidates_changes_nothing(episode, editor_client):
+    candidate = Candidate.objects.get(text=FED)
+    Candidate.objects.filter(pk=candidate.pk).update(version=5)  # as a bundle import that changed it does
+    response = editor_client.post(reverse("candidate_dismiss", args=[candidate.pk]), {"candidate_version": 1})
+    assert response.status_code == 302
+    page = editor_client.get(response["Location"]).content.decode()
+    assert "That candidate changed since the page was loaded" in page
     assert Candidate.objects.get(pk=candidate.pk).decision == "pending"
 
 

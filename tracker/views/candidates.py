@@ -58,9 +58,11 @@ def candidate_queue(request: HttpRequest, pk: int) -> HttpResponse:
 def _decided_elsewhere(request: HttpRequest, candidate: Candidate | None, source: Source) -> HttpResponse:
     if candidate is None:
         text = "That candidate no longer exists (its transcript was replaced)."
+    elif candidate.decision == Candidate.Decision.PENDING:  # changed by a bundle import since the page was loaded
+        text = "That candidate changed since the page was loaded; nothing was changed. Look at it again below."
     else:
         by = f" by {candidate.decided_by}" if candidate.decided_by else ""
-        text = (f"Someone else decided that candidate already ({candidate.get_decision_display()}{by}, "
+        text = (f"That candidate was decided already ({candidate.get_decision_display()}{by}, "
                 f"{moment(candidate.decided_at)}); nothing was changed.")
     if request.htmx:
         return render(request, "transcripts/candidates.html#gone", {"message": text, "source": source,
