@@ -129,7 +129,7 @@ def _words(*phrases: str) -> str:
 
 APOSTROPHE = re.compile(r"[’‘]")
 
-# (pattern, label, weight): the first match of each pattern becomes one reason, quoted as it was said.
+# (pattern, weight), strongest first: the first that matches is the sentence's one future reason, quoted as said.
 FUTURE = [
     (re.compile(_words(r"will", r"won't", r"wo n't", r"shall", r"\w+'ll")), 2.0),
     (re.compile(_words(r"going to", r"gonna", r"about to", r"(?:is|are) set to", r"on track to", r"poised to",
@@ -153,6 +153,7 @@ EVENT = re.compile(_words(r"gets? (?:acquired|bought)", r"goes public", r"go pub
                           r"ends (?:the|this|next) year", r"passes", r"hits", r"tops", r"outnumbers?",
                           r"keeps? (?:rising|falling|growing|increasing)", r"go(?:es)? up", r"go(?:es)? down",
                           r"comes? out", r"gets? (?:delayed|tighter|looser|cheaper|banned)"))
+# (pattern, label, weight): each that matches counts against, once.
 NEGATIVE = [
     (re.compile(_words(r"should", r"shouldn't", r"ought to", r"need to", r"needs to", r"must", r"have to",
                        r"has to", r"let's", r"i hope", r"i wish", r"hopefully")), "normative", -2.0),
