@@ -535,7 +535,7 @@ def _transcript_problems(bundle: Bundle, known: dict[str, set[str]]) -> list[Pro
     durations.update({s.key: s.duration_seconds for s in bundle.sources if s is not None})
     speakers = {s.speaker for t in transcripts for s in t.segments if s.speaker}
     people = known["people"] | set(Person.objects.filter(key__in=speakers).values_list("key", flat=True))
-    found = transcript_problems(transcripts, durations, people)
+    found = transcript_problems(transcripts, durations, people, known)
     return [Problem(*line.split(": ", 1)) for line in found]
 
 

@@ -672,3 +672,82 @@ class Invitation(models.Model):
 def invitation_expiry(sent_at):
     return sent_at + timedelta(days=settings.INVITATION_VALID_DAYS)
 
+
+class CandidateQuerySet(models.QuerySet):
+    def pending(self) -> CandidateQuerySet:
+        return self.filter(decision=Candidate.Decision.PENDING)
+
+
+class Candidate(models.Model):
+    """A transcript sentence the rules flagged as a possible prediction, and what an editor decided about it.
+
+    Transcript sentences are replaced on every re-import, so a candidate is not tied to one: it is the sentence of
+    its source with this normalised text (`fingerprint`), and `position` says where it is in the transcript now
+    (None once a re-import no longer has it). A decision is kept, so the same sentence is never asked about twice.
+    """
+
+    class Decision(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        DISMISSED = "dismissed"
+
+    # Part of the source's transcript, like its sentences: deleting a source entered by mistake takes them along.
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64)  # sha256 of the normalised text
+    text = models.TextField()
+    position = models.PositiveIntegerField(null=True, blank=True)
+    start_ms = models.PositiveIntegerField(null=True, blank=True)
+    speaker = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)  # readable, in the order the rules found them
+    resolve_by = models.DateField(null=True, blank=True)
+    companies = models.ManyToManyField(Company, blank=True, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision, default=Decision.PENDING)
+    # A prediction made from a candidate may still be deleted as entered by mistake; the decision stays taken.
+    prediction = models.ForeignKey(Prediction, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    quote = models.ForeignKey(Quote, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every decision, so two editors deciding the same candidate cannot both win.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "fingerprint"], name="candidate_unique_sentence"),
+            models.CheckConstraint(condition=Q(decision__in=["pending", "accepted", "dismissed"]),
+                                   name="candidate_decision_valid"),
+            # Decided means decided at some moment; pending has none.
+            models.CheckConstraint(condition=Q(decision="pending", decided_at__isnull=True)
+                                   | (~Q(decision="pending") & Q(decided_at__isnull=False)),
+                                   name="candidate_decided_at_matches_decision"),
+            models.CheckConstraint(condition=~Q(text=""), name="candidate_text_not_empty"),
+        ]
+        indexes = [
+            # The review queue: a source's pending candidates in transcript order; the counts.
+            models.Index(fields=["source", "decision", "position"], name="candidate_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.text[:60]} ({self.decision})"
+
+    @property
+    def seconds(self) -> int | None:
+        return None if self.start_ms is None else self.start_ms // 1000
+
+    @property
+    def timestamp_label(self) -> str:
+        return format_timestamp(self.seconds)
+
+    def moment_link(self) -> str:
+        return link_at(self.source.url, self.seconds)
+
+    def transcript_url(self) -> str:
+        if self.position is None:
+            return f"{self.source.get_absolute_url()}#transcript"
+        page = self.position // TranscriptSegment.PER_PAGE + 1
+        return f"{self.source.get_absolute_url()}?transcript_page={page}#t-{self.position}"

@@ -5,6 +5,7 @@ from django.urls import path
 from tracker.views import (
     accounts,
     bundles,
+    candidates,
     catalog,
     dashboard,
     forecasters,
@@ -45,6 +46,9 @@ urlpatterns = [
     path("sources/<int:pk>/transcript/", transcripts.transcript_upload, name="transcript_upload"),
     path("sources/<int:pk>/transcript/save/", transcripts.transcript_save, name="transcript_save"),
     path("sources/<int:pk>/transcript/quote/", transcripts.transcript_quote, name="transcript_quote"),
+    path("sources/<int:pk>/candidates/", candidates.candidate_queue, name="candidate_queue"),
+    path("candidates/<int:pk>/accept/", candidates.candidate_accept, name="candidate_accept"),
+    path("candidates/<int:pk>/dismiss/", candidates.candidate_dismiss, name="candidate_dismiss"),
     path("quotes/new/", catalog.quote_edit, name="quote_create"),
     path("quotes/<int:pk>/", catalog.quote_detail, name="quote_detail"),
     path("quotes/<int:pk>/edit/", catalog.quote_edit, name="quote_edit"),

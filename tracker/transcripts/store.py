@@ -12,6 +12,7 @@ from tracker.forms import unique_key
 from tracker.models import Person, Source, TranscriptSegment, format_timestamp
 
 from .parse import TranscriptError, read
+from .queue import FlagReport, flag_source
 from .sentences import Sentence, sentences
 
 
@@ -86,10 +87,16 @@ def match_people(labels: list[str]) -> dict[str, Person | None]:
     return {label: people.get(label_key(label)) for label in labels}
 
 
+@dataclass(frozen=True)
+class Saved:
+    sentences: int
+    candidates: FlagReport
+
+
 def save_transcript(source: Source, parsed: Parsed, mapping: Mapping[str, Mapped], *, replace: bool = False,
-                    ) -> int:
-    """Store `parsed` as the transcript of `source`, replacing the old one only when `replace`. Returns how
-    many sentences were saved. Quotes are never touched."""
+                    ) -> Saved:
+    """Store `parsed` as the transcript of `source`, replacing the old one only when `replace`, and flag its
+    candidate predictions (decisions already taken on its sentences are kept). Quotes are never touched."""
     with transaction.atomic():
         existing = TranscriptSegment.objects.filter(source=source)
         count = existing.count()
@@ -109,4 +116,5 @@ def save_transcript(source: Source, parsed: Parsed, mapping: Mapping[str, Mapped
              for n, s in enumerate(parsed.sentences)),
             batch_size=1000,
         )
-    return len(parsed.sentences)
+        flagged = flag_source(source)
+    return Saved(len(parsed.sentences), flagged)

@@ -83,14 +83,15 @@ def transcript_save(request: HttpRequest, pk: int) -> HttpResponse:
     form = SpeakerMappingForm(request.POST, parsed=parsed, existing=_existing(source))
     if form.is_valid():
         try:
-            count = save_transcript(source, parsed, form.mapping(), replace=form.cleaned_data.get("replace", False))
+            saved = save_transcript(source, parsed, form.mapping(), replace=form.cleaned_data.get("replace", False))
         except TranscriptExists as exc:
             form = SpeakerMappingForm(request.POST, parsed=parsed, existing=_existing(source))
             form.is_valid()
             form.add_error(None, exc.message)
         else:
             cache.delete(_stash_key(request, source, form.cleaned_data["token"]))
-            messages.success(request, f"Transcript saved: {count} sentences.")
+            messages.success(request, f"Transcript saved: {saved.sentences} sentences; "
+                                      f"{saved.candidates.pending} candidate predictions to review.")
             return redirect(f"{source.get_absolute_url()}#transcript")
     return _review(request, source, parsed, form, status=422)
 

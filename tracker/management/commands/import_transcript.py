@@ -46,12 +46,15 @@ class Command(BaseCommand):
                    + (f"; speakers: {described}" if described else "; no speakers named"))
         try:
             with transaction.atomic():
-                save_transcript(found, parsed, mapping, replace=replace)
+                saved = save_transcript(found, parsed, mapping, replace=replace)
                 if dry_run:
                     transaction.set_rollback(True)
         except TranscriptError as exc:
             hint = " (use --replace)" if not replace else ""
             raise CommandError(f"{exc}{hint}; nothing was imported.") from None
+        flagged = saved.candidates
+        summary += (f"; {flagged.pending} candidate predictions to review ({flagged.new} new"
+                    + (f", {flagged.decided} decided before and not asked again" if flagged.decided else "") + ")")
         self.stdout.write(("Valid transcript (dry run, nothing written): " if dry_run else "Imported ") + summary)
 
     def _read(self, path: str) -> bytes:
