@@ -3,6 +3,7 @@
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 
+MAY_FORECAST = "tracker.add_forecast"  # the permission to record one's own forecasts
 EDITABLE = ["person", "company", "source", "quote", "thesis", "prediction", "signal", "tag"]
 ROLES = {
     "editors": [f"{verb}_{model}" for model in EDITABLE for verb in ("add", "change", "delete", "view")]
