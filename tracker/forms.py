@@ -405,7 +405,7 @@ class PredictionForm(PickerForm, KeyedForm):
             self.initial.setdefault("made_on", timezone.localdate())
             self.new_quote = NewQuoteForm(self.data if self.is_bound else None, prefix="new_quote")
             self.inline_forms = (("New quote (optional): the words it was said in, if not listed above",
-                                  self.new_quote),)
+                                  self.new_quote, "quotes"),)
         # One's own forecast goes with a new prediction; later ones are made on its page.
         if self.instance.pk or not (user and user.has_perm(MAY_FORECAST)):
             del self.fields["my_percent"]

@@ -117,15 +117,15 @@ class PickerForm:
 
     picker_words: dict[str, str] = {}
     kept_query: list[tuple[str, str]] = []
-    # Forms shown inside this one, each under its own prefix and legend: (legend, form).
-    inline_forms: tuple[tuple[str, PickerForm], ...] = ()
+    # Forms shown inside this one, each under its own prefix: (legend, form, the field it follows).
+    inline_forms: tuple[tuple[str, PickerForm, str], ...] = ()
 
     def find(self, query: QueryDict) -> PickerForm:
         self.picker_words = {name: query.get(f"{PREFIX}{self.add_prefix(name)}", "")[:200] for name in self.fields}
         # What a picker's search (without JavaScript, a GET of this page) keeps: ?source=3 and the like.
         self.kept_query = [(key, value) for key, values in query.lists() if not key.startswith(PREFIX)
                            for value in values]
-        for _, inline in self.inline_forms:
+        for _, inline, _ in self.inline_forms:
             inline.find(query)
         return self
 
@@ -141,5 +141,5 @@ class PickerForm:
     def searched_picker(self, trigger_name: str | None) -> PickerBoundField | None:
         """The picker whose search box sent this request (htmx names it in HX-Trigger-Name), here or in an
         inline form."""
-        forms = [self, *(inline for _, inline in self.inline_forms)]
+        forms = [self, *(inline for _, inline, _ in self.inline_forms)]
         return next((field for form in forms for field in form.pickers if field.search_name == trigger_name), None)
