@@ -237,13 +237,16 @@ def test_the_forecast_field_carries_the_forecast_forms_limits(editor_client):
     assert 'step="0.1"' in field and 'min="0.1"' in field and 'max="99.9"' in field
 
 
-def test_who_may_not_forecast_is_not_offered_it_and_a_forged_one_is_ignored(client):
+def test_who_may_not_forecast_or_add_quotes_is_not_offered_them_and_forged_ones_are_ignored(client):
     curator = make_user("cur")
     curator.user_permissions.add(Permission.objects.get(codename="add_prediction"))
     client.force_login(curator)
-    assert 'name="my_percent"' not in client.get("/predictions/new/").content.decode()
-    response = client.post("/predictions/new/", new_prediction(my_percent="40"))
-    assert response.status_code == 302 and Prediction.objects.count() == 1 and Forecast.objects.count() == 0
+    html = client.get("/predictions/new/").content.decode()
+    assert 'name="my_percent"' not in html and "new_quote-" not in html
+    response = client.post("/predictions/new/", new_prediction(
+        my_percent="40", source=make_source().pk, **{"new_quote-text": "Forged."}))
+    assert response.status_code == 302 and Prediction.objects.count() == 1
+    assert Forecast.objects.count() == 0 and Quote.objects.count() == 0
 
 
 def test_the_prediction_quote_and_forecast_are_written_in_one_transaction(editor_client, monkeypatch):

@@ -340,6 +340,7 @@ class TagsField(forms.CharField):
 
 
 STATED = bounds(Prediction, "stated_probability")  # a probability; the form asks for a percentage
+QUOTE_PERMISSION = f"tracker.add_{Quote._meta.model_name}"  # as edit_object asks of the quote form
 
 
 FORECAST_MIN, FORECAST_MAX, FORECAST_STEP = 0.1, 99.9, 0.1  # percent; the bundle takes any 0 < p < 1
@@ -365,8 +366,9 @@ class ForecastPercentField(forms.FloatField):
 
 
 class PredictionForm(PickerForm, KeyedForm):
-    """`user`: who creates it, and may give their own forecast with it if they may forecast. `within`: the
-    source a page came from (a source's or a quote's "Add prediction"), whose quotes alone are offered."""
+    """`user`: who creates it; they may type a new quote with it if they may add quotes, and give their own
+    forecast if they may forecast. `within`: the source a page came from (a source's or a quote's "Add
+    prediction"), whose quotes alone are offered."""
 
     key_from = "statement"
     shared_links = ("theses",)
@@ -403,6 +405,7 @@ class PredictionForm(PickerForm, KeyedForm):
                 self.initial.setdefault("stated_percent", round(self.instance.stated_probability * 100, 2))
         else:
             self.initial.setdefault("made_on", timezone.localdate())
+        if not self.instance.pk and user and user.has_perm(QUOTE_PERMISSION):
             self.new_quote = NewQuoteForm(self.data if self.is_bound else None, prefix="new_quote")
             self.inline_forms = (("New quote (optional): the words it was said in, if not listed above",
                                   self.new_quote, "quotes"),)
@@ -472,7 +475,7 @@ class PredictionForm(PickerForm, KeyedForm):
             prediction = super().save(commit)
             if commit:
                 prediction.tags.set(self.chosen_tags())
-                if self.new_quote.is_given:
+                if self.new_quote is not None and self.new_quote.is_given:
                     if self.new_quote.instance.speaker_id is None:
                         self.new_quote.instance.speaker = prediction.speaker
                     prediction.quotes.add(self.new_quote.save())
