@@ -215,7 +215,7 @@ class Results:
 
     @property
     def total(self) -> str:
-        n = sum(self.counts.values())
+        n = sum(min(c, COUNT_CAP) for c in self.counts.values())
         return f"{n:,}+" if any(c > COUNT_CAP for c in self.counts.values()) else f"{n:,}"
 
     @property
