@@ -302,10 +302,10 @@ def _of_kind(code: int | None) -> str:
     return "" if code is None else f"AND rowid %% {KIND_SLOTS} = {code} "
 
 
-def _select_page(counts: str, top: str, highlighted: str) -> str:
-    """The shape both backends share: the best rows (`top`: rowid, score) and the counts are independent;
-    only the rows of `top` are highlighted."""
-    return (f"WITH top AS ({top}), c AS ({counts}), h AS ({highlighted}) "
+def _select_page(counts: str, top: str, highlighted: str, before: str = "") -> str:
+    """The shape both backends share: the best rows (`top`: rowid, score) and the counts per kind (`c`); only
+    the rows of `top` are highlighted. `before`: common table expressions these use."""
+    return (f"WITH {before}top AS ({top}), c AS ({counts}), h AS ({highlighted}) "
             f"SELECT c.counts, h.rowid, h.title, h.body, h.context FROM c LEFT JOIN h ON 1 = 1 "
             f"ORDER BY h.score DESC, h.rowid")
 
@@ -336,19 +336,29 @@ _Q = "(SELECT q FROM w)"  # the query, parsed once; a scalar subquery, so that t
 
 
 def _pg_statement(query: str, code: int | None, limit: int) -> tuple[str, list]:
-    # Each kind is counted through its partial index, and its heap rows are read only up to the cap; ranking
-    # keeps the best `limit` in a top-N sort, instead of materializing every match to count and sort it.
-    capped = ", ".join(f"({kind.code}, (SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE vector @@ {_Q} "
-                       f"{_of_kind(kind.code)}LIMIT {COUNT_CAP + 1}) AS k))" for kind in KINDS)
-    sql = "WITH w AS MATERIALIZED (SELECT " + _TSQUERY + " AS q), " + _select_page(
-        f"SELECT string_agg(CAST(code AS text) || ':' || CAST(n AS text), ',') AS counts "
-        f"FROM (VALUES {capped}) AS per_kind (code, n) WHERE n > 0",
-        f"SELECT rowid, ts_rank({_PG_WEIGHTS}, vector, {_Q}) AS score FROM {TABLE} "
-        f"WHERE vector @@ {_Q} {_of_kind(code)}ORDER BY score DESC, rowid LIMIT %s",
+    before = f"w AS MATERIALIZED (SELECT {_TSQUERY} AS q), "
+    rank = f"SELECT rowid, ts_rank({_PG_WEIGHTS}, vector, {_Q}) AS score FROM {TABLE} WHERE vector @@ {_Q} "
+    if code is None:
+        # Every kind: ranking reads every match's row anyway, so the counts come from the same rows.
+        before += f"m AS MATERIALIZED ({rank}), "
+        counts = f"SELECT rowid %% {KIND_SLOTS} AS code, count(*) AS n FROM m GROUP BY 1"
+        top = "SELECT rowid, score FROM m ORDER BY score DESC, rowid LIMIT %s"
+    else:
+        # One kind: only its rows are ranked (through its partial index), in a top-N sort; every kind is counted
+        # through its own partial index, reading its rows only up to the cap.
+        counts = " UNION ALL ".join(
+            f"SELECT {kind.code} AS code, (SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE vector @@ {_Q} "
+            f"{_of_kind(kind.code)}LIMIT {COUNT_CAP + 1}) AS k) AS n" for kind in KINDS)
+        top = f"{rank}{_of_kind(code)}ORDER BY score DESC, rowid LIMIT %s"
+    sql = _select_page(
+        f"SELECT string_agg(CAST(code AS text) || ':' || CAST(n AS text), ',') AS counts FROM ({counts}) AS per_kind "
+        f"WHERE n > 0",
+        top,
         f"SELECT t.rowid, ts_headline('english', t.title, w.q, 'HighlightAll=true, {_PG_MARKS}') AS title, "
         f"ts_headline('english', t.body, w.q, 'MaxWords=30, MinWords=12, {_PG_MARKS}') AS body, "
         f"ts_headline('english', t.context, w.q, 'MaxWords=20, MinWords=8, {_PG_MARKS}') AS context, top.score "
-        f"FROM top JOIN {TABLE} t ON t.rowid = top.rowid, w").removeprefix("WITH ")
+        f"FROM top JOIN {TABLE} t ON t.rowid = top.rowid, w",
+        before)
     return sql, [query, limit]
 
 
