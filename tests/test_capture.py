@@ -12,6 +12,7 @@ from tests.factories import make_person, make_prediction, make_quote, make_sourc
 from tests.test_edit_conflicts import editor_session
 from tests.test_edit_conflicts import form_in as forms_in
 from tests.test_pickers import boxes
+from tracker import services
 from tracker.limits import TEXT_LENGTH
 from tracker.models import Forecast, Prediction, Quote, Thesis
 
@@ -251,7 +252,6 @@ def test_who_may_not_forecast_or_add_quotes_is_not_offered_them_and_forged_ones_
 
 def test_the_prediction_quote_and_forecast_are_written_in_one_transaction(editor_client, monkeypatch):
     """A failure at the last write (the forecast) leaves neither the prediction nor its quote behind."""
-    from tracker import services
 
     def fail(*args, **kwargs):
         raise RuntimeError("the database went away")
