@@ -237,8 +237,8 @@ def search(text: str, kind: str | None = None, limit: int = RESULTS, connection=
     One query whatever the size of the index (the counts per kind and the ranked, highlighted page), then
     one per kind of object on the page.
     """
-    # The statement ranks inside the index query (only the kind asked for, and keeping only the best `limit`),
-    # counts each kind up to COUNT_CAP, and highlights only the rows shown.
+    # The statement ranks inside the index query (only the kind asked for, keeping only the best `limit`),
+    # counts each kind (shown up to COUNT_CAP), and highlights only the rows shown.
     words = terms(text)
     query = clean_query(text)
     truncated = len(text) > MAX_QUERY_LENGTH
@@ -315,8 +315,8 @@ _MARKS = f"'{MARK_START}', '{MARK_END}'"
 
 
 def _sqlite_statement(query: str, code: int | None, limit: int) -> tuple[str, list]:
-    # bm25() is lower for better matches, and is only computed for the rows the kind filter keeps. The
-    # counts: every match's row id is read anyway, while bm25 needs each row's lengths and positions.
+    # bm25() is lower for better matches, and is only computed for the rows the kind filter keeps. The counts
+    # read only each match's row id (cheap: bm25 reads each row's lengths and positions), then show the cap.
     sql = _select_page(
         f"SELECT group_concat(code || ':' || n, ',') AS counts FROM "
         f"(SELECT rowid %% {KIND_SLOTS} AS code, count(*) AS n FROM {TABLE} WHERE {TABLE} MATCH %s GROUP BY 1)",
