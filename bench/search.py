@@ -121,6 +121,7 @@ def main(runs: int) -> None:
         ("search: two words", f"/search/?q={middling}+{VOCABULARY[41]}"),
         ("search: a person's full name", f"/search/?q={person.replace(' ', '+')}"),
         ("search: quotes only, common word", f"/search/?q={common}&kind=quote"),
+        ("search: people only, common word", f"/search/?q={common}&kind=person"),
         ("search: no match", "/search/?q=zzzzzz"),
         ("search: hostile (quotes, NEAR, *, parens)", '/search/?q=%22NEAR(%20*%20-x%20((%20' + middling),
         ("predictions list: q=middling word", f"/predictions/?q={middling}"),

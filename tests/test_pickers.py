@@ -85,7 +85,7 @@ def test_what_is_ticked_stays_in_the_picker_while_searching_for_more(editor_clie
 def test_without_javascript_find_reloads_the_form_with_the_matches_and_keeps_the_preset(editor_client):
     many_quotes(100)
     source = make_source()
-    rates = make_quote(text="Two rate cuts before summer.")
+    rates = make_quote(source=source, text="Two rate cuts before summer.")  # ?source= offers its quotes only
     response = editor_client.get("/predictions/new/", {"source": source.pk, "pick-quotes": "rate cuts"})
     html = response.content.decode()
     assert list(boxes(html, "quotes")) == [rates.pk]

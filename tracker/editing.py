@@ -29,3 +29,21 @@ def update_if_unchanged(instance: models.Model, seen_version: int, columns: dict
         raise StaleEdit(rows.first())
     if touched:
         instance.version = seen_version + 1
+
+
+def touch(model: type[models.Model], pks) -> None:
+    """Move these rows' versions on, so their open edit forms are stale: a link they show has changed."""
+    if pks:
+        model._default_manager.filter(pk__in=pks).update(version=F("version") + 1)
+
+
+def set_links(instance: models.Model, name: str, chosen, *, created: bool = False) -> None:
+    """Set the many-to-many `name` (either end of the relation) to `chosen`.
+
+    The objects linked or unlinked are edited too: their own forms show these links, and must not write back
+    the old set unseen, so their versions move on. `created`: `instance` is new, so it had no links before.
+    """
+    manager = getattr(instance, name)
+    before = set() if created else set(manager.values_list("pk", flat=True))
+    manager.set(chosen)
+    touch(manager.model, before ^ {obj.pk for obj in chosen})

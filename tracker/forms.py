@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from . import search
+from . import search, services
 from .accounts import email_owner
-from .editing import update_if_unchanged
+from .editing import set_links, update_if_unchanged
 from .fields import form_field
 from .formats import day
 from .limits import bounds, namesakes
@@ -33,7 +33,7 @@ from .models import (
     format_timestamp,
 )
 from .pickers import ManyPicker, OnePicker, PickerForm
-from .roles import Role
+from .roles import MAY_FORECAST, Role
 from .validators import to_key, validate_key
 
 Status = Prediction.Status
@@ -56,6 +56,9 @@ class VersionedForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     # Who saves the edit, for records that name them (set by the view: tracker/views/common.py edit_object).
     actor = None
+    # Many-to-many links this form edits that the other end's form edits too (a thesis's predictions are the
+    # predictions' theses): saving them also moves the versions of the objects linked or unlinked.
+    shared_links: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,12 +95,20 @@ class VersionedForm(forms.ModelForm):
     def save_changed_links(self) -> None:
         edited = self.edited_fields()
         for field in self.instance._meta.many_to_many:
-            if field.name in edited:
+            if field.name in edited and field.name not in self.shared_links:
                 field.save_form_data(self.instance, self.cleaned_data[field.name])
+        for name in self.shared_links:
+            if name in edited:
+                set_links(self.instance, name, self.cleaned_data[name])
 
     def save(self, commit=True):
         if not self.instance.pk:
-            return super().save(commit)
+            with transaction.atomic():
+                saved = super().save(commit)
+                if commit:
+                    for name in self.shared_links:
+                        set_links(saved, name, self.cleaned_data[name], created=True)
+            return saved
         if not commit:
             raise ValueError("An edit is checked and written in one step; it cannot be saved with commit=False.")
         with transaction.atomic():
@@ -251,26 +262,64 @@ class QuoteForm(PickerForm, KeyedForm):
 
     def clean(self):
         data = super().clean()
-        source, at = data.get("source"), data.get("timestamp_seconds")
+        # A form without the source field (a quote typed on a prediction's form) is given it on its instance.
+        source = data.get("source") if "source" in self.fields else getattr(self.instance, "source", None)
+        at = data.get("timestamp_seconds")
         if source and source.duration_seconds and at is not None and at > source.duration_seconds:
             self.add_error("timestamp_seconds", f"“{source.title}” is only {format_timestamp(source.duration_seconds)}"
                                                 f" long.")
         return data
 
 
+class NewQuoteForm(QuoteForm):
+    """A quote typed on the new-prediction form. Its source is the prediction's (set on the instance before
+    it is validated); left blank, there is no new quote."""
+
+    use_required_attribute = False  # the whole fieldset is optional
+
+    class Meta(QuoteForm.Meta):
+        fields = ["text", "speaker", "timestamp_seconds", "key"]
+        labels = {"text": "Verbatim text", "speaker": "Said by"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["key"]  # made from the text, as a blank key is on the quote form
+        self.fields["text"].required = False
+        self.fields["speaker"].help_text = "Blank: the prediction's speaker."
+
+    @property
+    def is_given(self) -> bool:
+        return self.is_bound and self.has_changed()
+
+    def clean_text(self):
+        text = self.cleaned_data.get("text")
+        if not text:
+            raise forms.ValidationError("Enter the words of the new quote, or leave all its fields blank.",
+                                        code="required")
+        return text
+
+
 class ThesisForm(PickerForm, KeyedForm):
     key_from = "title"
+    shared_links = ("predictions",)
     quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
+    predictions = ManyPicker(queryset=Prediction.objects.none(), required=False, label="Predictions",
+                             help_text="The predictions that bear on this thesis.")
 
     class Meta:
         model = Thesis
-        fields = ["title", "stance", "status", "rationale", "opened_on", "companies", "quotes", "key"]
+        fields = ["title", "stance", "status", "rationale", "opened_on", "companies", "quotes", "predictions",
+                  "key"]
         field_classes = {"companies": ManyPicker}
         widgets = {"opened_on": DateInput(), "rationale": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quotes"].queryset = quote_choices()
+        self.fields["predictions"].queryset = Prediction.objects.order_by("-pk")  # the newest is picked most
+        if self.instance.pk:
+            # The other end of Prediction.theses: a ModelForm fills in only the model's own fields.
+            self.initial.setdefault("predictions", list(self.instance.predictions.values_list("pk", flat=True)))
 
 
 TAG_LENGTH = Tag._meta.get_field("name").max_length
@@ -296,18 +345,49 @@ class TagsField(forms.CharField):
 
 
 STATED = bounds(Prediction, "stated_probability")  # a probability; the form asks for a percentage
+QUOTE_PERMISSION = f"tracker.add_{Quote._meta.model_name}"  # as edit_object asks of the quote form
+
+
+FORECAST_MIN, FORECAST_MAX, FORECAST_STEP = 0.1, 99.9, 0.1  # percent; the bundle takes any 0 < p < 1
+FORECAST_RANGE = f"Enter a probability from {FORECAST_MIN:g} to {FORECAST_MAX:g}%."
+
+
+class ForecastPercentField(forms.FloatField):
+    """A forecast, typed as a percentage strictly between certainties: 0 and 1 would make a log score infinite."""
+
+    def __init__(self, **kwargs):
+        message = FORECAST_RANGE.replace("%", "%%")
+        super().__init__(
+            min_value=FORECAST_MIN, max_value=FORECAST_MAX,
+            error_messages={"min_value": message, "max_value": message},
+            widget=forms.NumberInput(attrs={"step": f"{FORECAST_STEP:g}", "min": f"{FORECAST_MIN:g}",
+                                            "max": f"{FORECAST_MAX:g}", "inputmode": "decimal"}),
+            **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not math.isfinite(value):
+            raise forms.ValidationError(FORECAST_RANGE)
 
 
 class PredictionForm(PickerForm, KeyedForm):
+    """`user`: who creates it; they may type a new quote with it if they may add quotes, and give their own
+    forecast if they may forecast. `within`: the source a page came from (a source's or a quote's "Add
+    prediction"), whose quotes alone are offered."""
+
     key_from = "statement"
-    field_order = ["statement", "speaker", "source", "made_on", "resolve_by", "criteria", "stated_percent", "tags",
-                   "quotes", "theses", "companies", "key"]
+    shared_links = ("theses",)
+    field_order = ["statement", "speaker", "source", "made_on", "resolve_by", "criteria", "stated_percent",
+                   "my_percent", "tags", "quotes", "theses", "companies", "key"]
     quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
     tags = TagsField(required=False, help_text="Comma-separated, e.g. ipo, m-and-a")
     stated_percent = forms.FloatField(
         required=False, min_value=100 * STATED[0], max_value=100 * STATED[1],
         label="Speaker's stated confidence (%)", help_text="Only if the speaker gave a number.",
     )
+    my_percent = ForecastPercentField(
+        required=False, label="Your own forecast (%)",
+        help_text=f"Optional: how likely you think it is to come true, from {FORECAST_MIN:g} to {FORECAST_MAX:g}%.")
 
     class Meta:
         model = Prediction
@@ -318,15 +398,25 @@ class PredictionForm(PickerForm, KeyedForm):
                    "statement": forms.Textarea(attrs={"rows": 3}), "criteria": forms.Textarea(attrs={"rows": 3})}
         labels = {"criteria": "Resolution criteria", "resolve_by": "Resolve by"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, within: Source | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["quotes"].queryset = quote_choices()
+        self.user = user
+        quotes = quote_choices()
+        self.fields["quotes"].queryset = quotes.filter(source=within) if within else quotes
+        self.new_quote = None
         if self.instance.pk:
             self.initial.setdefault("tags", sorted(t.name for t in self.instance.tags.all()))
             if self.instance.stated_probability is not None:
                 self.initial.setdefault("stated_percent", round(self.instance.stated_probability * 100, 2))
         else:
             self.initial.setdefault("made_on", timezone.localdate())
+        if not self.instance.pk and user and user.has_perm(QUOTE_PERMISSION):
+            self.new_quote = NewQuoteForm(self.data if self.is_bound else None, prefix="new_quote")
+            self.inline_forms = (("New quote (optional): the words it was said in, if not listed above",
+                                  self.new_quote, "quotes"),)
+        # One's own forecast goes with a new prediction; later ones are made on its page.
+        if self.instance.pk or not (user and user.has_perm(MAY_FORECAST)):
+            del self.fields["my_percent"]
 
     def clean_stated_percent(self):
         value = self.cleaned_data.get("stated_percent")
@@ -347,7 +437,19 @@ class PredictionForm(PickerForm, KeyedForm):
         made_on, resolve_by = data.get("made_on"), data.get("resolve_by")
         if made_on and resolve_by and resolve_by < made_on:
             self.add_error("resolve_by", "The resolve-by date cannot be before the date the prediction was made.")
+        if self.new_quote is not None and self.new_quote.is_given:
+            self.clean_new_quote(data.get("source"))
         return data
+
+    def clean_new_quote(self, source: Source | None) -> None:
+        """The new quote is checked as the quote form checks one, said in the prediction's source."""
+        if source is None:
+            if "source" not in self.errors:
+                self.add_error("source", "A new quote needs its source: pick where the prediction was made.")
+            return
+        self.new_quote.instance.source = source
+        if not self.new_quote.is_valid():
+            self.add_error(None, "The new quote is not valid: see its fields below.")
 
     @property
     def stated_probability(self) -> float | None:
@@ -380,9 +482,16 @@ class PredictionForm(PickerForm, KeyedForm):
                 PredictionEdit.record(prediction, before, editor=self.actor)
             return prediction
         self.instance.stated_probability = self.stated_probability
-        prediction = super().save(commit)
-        if commit:
-            prediction.tags.set(self.chosen_tags())
+        with transaction.atomic():
+            prediction = super().save(commit)
+            if commit:
+                prediction.tags.set(self.chosen_tags())
+                if self.new_quote is not None and self.new_quote.is_given:
+                    if self.new_quote.instance.speaker_id is None:
+                        self.new_quote.instance.speaker = prediction.speaker
+                    prediction.quotes.add(self.new_quote.save())
+                if self.cleaned_data.get("my_percent") is not None:
+                    services.record_forecast(prediction, self.user, self.cleaned_data["my_percent"] / 100)
         return prediction
 
 
@@ -450,24 +559,9 @@ class UndoForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-FORECAST_MIN, FORECAST_MAX, FORECAST_STEP = 0.1, 99.9, 0.1  # percent; the bundle takes any 0 < p < 1
-FORECAST_RANGE = f"Enter a probability from {FORECAST_MIN:g} to {FORECAST_MAX:g}%."
-
-
 class ForecastForm(forms.Form):
-    percent = forms.FloatField(
-        min_value=FORECAST_MIN, max_value=FORECAST_MAX, label="Your probability (%)",
-        error_messages={"min_value": FORECAST_RANGE.replace("%", "%%"), "max_value": FORECAST_RANGE.replace("%", "%%")},
-        widget=forms.NumberInput(attrs={"step": f"{FORECAST_STEP:g}", "min": f"{FORECAST_MIN:g}",
-                                        "max": f"{FORECAST_MAX:g}", "inputmode": "decimal"}),
-    )
+    percent = ForecastPercentField(label="Your probability (%)")
     note = form_field(Forecast, "note", widget=forms.TextInput, label="Note (optional)")
-
-    def clean_percent(self):
-        value = self.cleaned_data["percent"]
-        if not math.isfinite(value):
-            raise forms.ValidationError(FORECAST_RANGE)
-        return value
 
     @property
     def probability(self) -> float:

@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import Model, Q, QuerySet
 from django.forms.boundfield import BoundField
 from django.http import QueryDict
+from django.utils.http import urlencode
 
 from .models import Company, Person, Prediction, Quote, Source, Thesis
 
@@ -116,18 +117,29 @@ class PickerForm:
 
     picker_words: dict[str, str] = {}
     kept_query: list[tuple[str, str]] = []
+    # Forms shown inside this one, each under its own prefix: (legend, form, the field it follows).
+    inline_forms: tuple[tuple[str, PickerForm, str], ...] = ()
 
     def find(self, query: QueryDict) -> PickerForm:
         self.picker_words = {name: query.get(f"{PREFIX}{self.add_prefix(name)}", "")[:200] for name in self.fields}
         # What a picker's search (without JavaScript, a GET of this page) keeps: ?source=3 and the like.
         self.kept_query = [(key, value) for key, values in query.lists() if not key.startswith(PREFIX)
                            for value in values]
+        for _, inline, _ in self.inline_forms:
+            inline.find(query)
         return self
+
+    @property
+    def kept_query_string(self) -> str:
+        """The page's own query, which a picker's search (with htmx) sends along: it may narrow the choices."""
+        return urlencode(self.kept_query)
 
     @property
     def pickers(self) -> list[PickerBoundField]:
         return [field for field in self if isinstance(field, PickerBoundField)]
 
     def searched_picker(self, trigger_name: str | None) -> PickerBoundField | None:
-        """The picker whose search box sent this request (htmx names it in HX-Trigger-Name)."""
-        return next((field for field in self.pickers if field.search_name == trigger_name), None)
+        """The picker whose search box sent this request (htmx names it in HX-Trigger-Name), here or in an
+        inline form."""
+        forms = [self, *(inline for _, inline, _ in self.inline_forms)]
+        return next((field for form in forms for field in form.pickers if field.search_name == trigger_name), None)

@@ -5,6 +5,7 @@ from django.contrib.auth.management import create_permissions
 from django.db import models
 
 EDITORS, MEMBERS = "editors", "members"
+MAY_FORECAST = "tracker.add_forecast"  # the permission to record one's own forecasts
 EDITABLE = ["person", "company", "source", "quote", "thesis", "prediction", "signal", "tag"]
 ROLES = {
     EDITORS: [f"{verb}_{model}" for model in EDITABLE for verb in ("add", "change", "delete", "view")]

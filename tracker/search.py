@@ -33,6 +33,9 @@ KIND_SLOTS = 16  # room for this many kinds in a row id
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 RESULTS = 20  # the best matches shown; the kind tabs narrow the rest
+# Each kind's matches are counted up to this many and then shown as "1,000+": an exact count of a word found
+# in most rows would cost more than finding the best matches.
+COUNT_CAP = 1000
 # Private-use characters mark the matched words in highlights; they are removed from queries and never
 # typed, so escaping the text and then turning them into <mark> is safe.
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -198,21 +201,27 @@ class Hit:
     obj: object = None
 
 
+def count_label(n: int) -> str:
+    """A count of matches as shown: exact up to COUNT_CAP, else "1,000+" (counting stopped there)."""
+    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
+
+
 @dataclass
 class Results:
     query: str
     hits: list[Hit]
-    counts: dict[str, int]
+    counts: dict[str, int]  # per kind, exact up to COUNT_CAP; COUNT_CAP + 1 means "more than COUNT_CAP"
     truncated: bool = False
 
     @property
-    def total(self) -> int:
-        return sum(self.counts.values())
+    def total(self) -> str:
+        n = sum(min(c, COUNT_CAP) for c in self.counts.values())
+        return f"{n:,}+" if any(c > COUNT_CAP for c in self.counts.values()) else f"{n:,}"
 
     @property
-    def by_kind(self) -> list[tuple[Kind, int]]:
+    def by_kind(self) -> list[tuple[Kind, str]]:
         """The kinds with matches, in the order of KINDS, with how many each has."""
-        return [(kind, self.counts[kind.name]) for kind in KINDS if kind.name in self.counts]
+        return [(kind, count_label(self.counts[kind.name])) for kind in KINDS if kind.name in self.counts]
 
 
 def highlight(text: str) -> SafeString:
@@ -228,22 +237,24 @@ def search(text: str, kind: str | None = None, limit: int = RESULTS, connection=
     One query whatever the size of the index (the counts per kind and the ranked, highlighted page), then
     one per kind of object on the page.
     """
+    # The statement ranks inside the index query (only the kind asked for, keeping only the best `limit`),
+    # counts each kind (shown up to COUNT_CAP), and highlights only the rows shown.
     words = terms(text)
     query = clean_query(text)
     truncated = len(text) > MAX_QUERY_LENGTH
     if not words:
         return Results(query, [], {}, truncated)
     backend = SQLITE if connection.vendor == "sqlite" else POSTGRES
-    codes = [KIND_BY_NAME[kind].code] if kind in KIND_BY_NAME else [k.code for k in KINDS]
-    sql = backend.search.format(aggregate=backend.aggregate, in_kinds=", ".join(str(code) for code in codes))
+    code = KIND_BY_NAME[kind].code if kind in KIND_BY_NAME else None
+    sql, params = backend.statement(backend.query(words), code, limit)
     with connection.cursor() as cursor:
-        cursor.execute(sql, backend.params(backend.query(words), limit))
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     counts = {}
     for pair in (rows[0][0] or "").split(","):
         code, _, n = pair.partition(":")
-        if code and int(code) in KIND_BY_CODE:
-            counts[KIND_BY_CODE[int(code)].name] = int(n)
+        if code and int(code) in KIND_BY_CODE and int(n):
+            counts[KIND_BY_CODE[int(code)].name] = min(int(n), COUNT_CAP + 1)
     rows = [row[1:] for row in rows if row[1] is not None]
     hits = []
     for rowid, title, body, context in rows:
@@ -279,61 +290,90 @@ def matching_ids(kind: str, text: str) -> RawSQL | None:
 @dataclass(frozen=True)
 class Backend:
     aggregate: str
-    # One statement: every match is scored once, then counted per kind and cut to the page, and only the
-    # page is highlighted (the costliest part). Its rows: the counts ("code:n,..."), then a hit or NULLs.
-    search: str
+    # statement(query, kind code or None, limit) -> (sql, params): one statement whose rows are the counts
+    # ("code:n,..."), then a hit per row (or NULLs when nothing matches the kind asked for).
+    statement: Callable[[str, int | None, int], tuple[str, list]]
     ids: str
     query: Callable[[list[str]], str]
-    params: Callable[[str, int], list]
 
 
-def _search_sql(matched: str, highlighted: str, order: str) -> str:
-    """The shared shape of the one search statement; `matched` yields (rowid, score), higher is better."""
-    return (
-        f"WITH m AS MATERIALIZED ({matched}), "
-        f"c AS (SELECT {{aggregate}}CAST(code AS text) || ':' || CAST(n AS text), ',') AS counts "
-        f"FROM (SELECT rowid %% {KIND_SLOTS} AS code, count(*) AS n FROM m GROUP BY 1) AS per_kind), "
-        f"top AS (SELECT rowid, score FROM m WHERE rowid %% {KIND_SLOTS} IN ({{in_kinds}}) "
-        f"ORDER BY score DESC, rowid LIMIT %s), "
-        f"h AS ({highlighted}) "
-        f"SELECT c.counts, h.rowid, h.title, h.body, h.context FROM c LEFT JOIN h ON 1 = 1 {order}"
-    )
+def _of_kind(code: int | None) -> str:
+    """The WHERE condition for one kind's rows (a literal, so PostgreSQL's partial index for it applies)."""
+    return "" if code is None else f"AND rowid %% {KIND_SLOTS} = {code} "
+
+
+def _select_page(counts: str, top: str, highlighted: str, before: str = "") -> str:
+    """The shape both backends share: the best rows (`top`: rowid, score) and the counts per kind (`c`); only
+    the rows of `top` are highlighted. `before`: common table expressions these use."""
+    return (f"WITH {before}top AS ({top}), c AS ({counts}), h AS ({highlighted}) "
+            f"SELECT c.counts, h.rowid, h.title, h.body, h.context FROM c LEFT JOIN h ON 1 = 1 "
+            f"ORDER BY h.score DESC, h.rowid")
 
 
 # `%%` is a literal `%` in SQL that also takes parameters.
 _MARKS = f"'{MARK_START}', '{MARK_END}'"
-SQLITE = Backend(
-    aggregate="group_concat(",
-    search=_search_sql(
-        # bm25() is lower for better matches.
-        f"SELECT rowid, -bm25({TABLE}, {', '.join(map(str, WEIGHTS))}) AS score FROM {TABLE} WHERE {TABLE} MATCH %s",
-        f"SELECT {TABLE}.rowid AS rowid, highlight({TABLE}, 0, {_MARKS}) AS title, "
+
+
+def _sqlite_statement(query: str, code: int | None, limit: int) -> tuple[str, list]:
+    # bm25() is lower for better matches, and is only computed for the rows the kind filter keeps. The counts
+    # read only each match's row id (cheap: bm25 reads each row's lengths and positions), then show the cap.
+    sql = _select_page(
+        f"SELECT group_concat(code || ':' || n, ',') AS counts FROM "
+        f"(SELECT rowid %% {KIND_SLOTS} AS code, count(*) AS n FROM {TABLE} WHERE {TABLE} MATCH %s GROUP BY 1)",
+        f"SELECT rowid, -bm25({TABLE}, {', '.join(map(str, WEIGHTS))}) AS score FROM {TABLE} "
+        f"WHERE {TABLE} MATCH %s {_of_kind(code)}ORDER BY score DESC, rowid LIMIT %s",
+        # CROSS JOIN keeps `top` outside: each shown row is looked up by rowid, not every match scanned again.
+        f"SELECT top.rowid AS rowid, highlight({TABLE}, 0, {_MARKS}) AS title, "
         f"snippet({TABLE}, 1, {_MARKS}, '…', 24) AS body, snippet({TABLE}, 2, {_MARKS}, '…', 16) AS context, "
-        f"top.score AS score FROM {TABLE} JOIN top ON top.rowid = {TABLE}.rowid WHERE {TABLE} MATCH %s",
-        "ORDER BY h.score DESC, h.rowid"),
-    ids=f"SELECT rowid / {KIND_SLOTS} FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid %% {KIND_SLOTS} = {{code}}",
-    query=fts5_query,
-    params=lambda query, limit: [query, limit, query],
-)
+        f"top.score AS score FROM top CROSS JOIN {TABLE} ON {TABLE}.rowid = top.rowid WHERE {TABLE} MATCH %s")
+    return sql, [query, limit, query, query]
+
 
 _TSQUERY = "websearch_to_tsquery('english', %s)"
-# D, C, B, A; braces doubled for the str.format that fills in the kinds.
-_PG_WEIGHTS = "'{{" + ", ".join(str(w / WEIGHTS[0]) for w in (0.0, *reversed(WEIGHTS))) + "}}'"
+_PG_WEIGHTS = "'{" + ", ".join(str(w / WEIGHTS[0]) for w in (0.0, *reversed(WEIGHTS))) + "}'"  # D, C, B, A
 _PG_MARKS = f"StartSel={MARK_START}, StopSel={MARK_END}"
+_Q = "(SELECT q FROM w)"  # the query, parsed once; a scalar subquery, so that the GIN indexes take it
+
+
+def _pg_statement(query: str, code: int | None, limit: int) -> tuple[str, list]:
+    before = f"w AS MATERIALIZED (SELECT {_TSQUERY} AS q), "
+    rank = f"SELECT rowid, ts_rank({_PG_WEIGHTS}, vector, {_Q}) AS score FROM {TABLE} WHERE vector @@ {_Q} "
+    if code is None:
+        # Every kind: ranking reads every match's row anyway, so the counts come from the same rows.
+        before += f"m AS MATERIALIZED ({rank}), "
+        counts = f"SELECT rowid %% {KIND_SLOTS} AS code, count(*) AS n FROM m GROUP BY 1"
+        top = "SELECT rowid, score FROM m ORDER BY score DESC, rowid LIMIT %s"
+    else:
+        # One kind: only its rows are ranked (through its partial index), in a top-N sort; every kind is counted
+        # through its own partial index, reading its rows only up to the cap.
+        counts = " UNION ALL ".join(
+            f"SELECT {kind.code} AS code, (SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE vector @@ {_Q} "
+            f"{_of_kind(kind.code)}LIMIT {COUNT_CAP + 1}) AS k) AS n" for kind in KINDS)
+        top = f"{rank}{_of_kind(code)}ORDER BY score DESC, rowid LIMIT %s"
+    sql = _select_page(
+        f"SELECT string_agg(CAST(code AS text) || ':' || CAST(n AS text), ',') AS counts FROM ({counts}) AS per_kind "
+        f"WHERE n > 0",
+        top,
+        f"SELECT t.rowid, ts_headline('english', t.title, w.q, 'HighlightAll=true, {_PG_MARKS}') AS title, "
+        f"ts_headline('english', t.body, w.q, 'MaxWords=30, MinWords=12, {_PG_MARKS}') AS body, "
+        f"ts_headline('english', t.context, w.q, 'MaxWords=20, MinWords=8, {_PG_MARKS}') AS context, top.score "
+        f"FROM top JOIN {TABLE} t ON t.rowid = top.rowid, w",
+        before)
+    return sql, [query, limit]
+
+
+SQLITE = Backend(
+    aggregate="group_concat(",
+    statement=_sqlite_statement,
+    ids=f"SELECT rowid / {KIND_SLOTS} FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid %% {KIND_SLOTS} = {{code}}",
+    query=fts5_query,
+)
 POSTGRES = Backend(
     aggregate="string_agg(",
-    search=_search_sql(
-        f"SELECT rowid, ts_rank({_PG_WEIGHTS}, vector, q) AS score FROM {TABLE}, {_TSQUERY} AS q "
-        "WHERE vector @@ q",
-        f"SELECT t.rowid, ts_headline('english', t.title, q, 'HighlightAll=true, {_PG_MARKS}') AS title, "
-        f"ts_headline('english', t.body, q, 'MaxWords=30, MinWords=12, {_PG_MARKS}') AS body, "
-        f"ts_headline('english', t.context, q, 'MaxWords=20, MinWords=8, {_PG_MARKS}') AS context, top.score "
-        f"FROM top JOIN {TABLE} t ON t.rowid = top.rowid, {_TSQUERY} AS q",
-        "ORDER BY h.score DESC, h.rowid"),
+    statement=_pg_statement,
     ids=f"SELECT rowid / {KIND_SLOTS} FROM {TABLE} WHERE vector @@ {_TSQUERY} AND rowid %% {KIND_SLOTS} = {{code}}",
     # websearch_to_tsquery never fails on syntax; words separated by spaces are all required.
     query=" ".join,
-    params=lambda query, limit: [query, limit, query],
 )
 
 

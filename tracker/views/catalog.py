@@ -107,8 +107,26 @@ def signal_list(request: HttpRequest) -> HttpResponse:
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
+    """A primary key from the query string, or None: anything else (words, "²", 30 digits) is ignored."""
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def capture_context(request: HttpRequest) -> tuple[Source | None, dict]:
+    """What "Add prediction" on a source's page (`?source=`) or a quote's (`?quote=`, with or without its
+    source) presets: the source, whose quotes alone the picker offers, made on the source's date, and the
+    quote picked with its speaker. Unknown ids, and a quote of another source, are ignored."""
+    source_pk, quote_pk = _int_param(request, "source"), _int_param(request, "quote")
+    quote = Quote.objects.select_related("source").filter(pk=quote_pk).first() if quote_pk else None
+    if quote and source_pk not in (None, quote.source_id):
+        quote = None
+    source = quote.source if quote else Source.objects.filter(pk=source_pk).first() if source_pk else None
+    if source is None:
+        return None, {}
+    initial = {"source": source.pk, "made_on": source.published_on}
+    if quote:
+        initial |= {"quotes": [quote.pk], "speaker": quote.speaker_id}
+    return source, initial
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,8 +156,11 @@ def signal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def prediction_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    return edit_object(request, PredictionForm, pk, source=_int_param(request, "source"),
-                       speaker=_int_param(request, "speaker"))
+    if pk:
+        return edit_object(request, PredictionForm, pk)
+    source, initial = capture_context(request)
+    return edit_object(request, PredictionForm, form_kwargs={"user": request.user, "within": source},
+                       **{"speaker": _int_param(request, "speaker"), **initial})
 
 
 @require_http_methods(["GET", "POST"])

@@ -37,8 +37,10 @@ def quoted(obj) -> str:
     return text if text.startswith("“") and text.endswith("”") else f"“{text}”"
 
 
-def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initial) -> HttpResponse:
-    """Create (pk None) or edit one object with its ModelForm; editors only."""
+def edit_object(request: HttpRequest, form_class, pk: int | None = None, form_kwargs: dict | None = None,
+                **initial) -> HttpResponse:
+    """Create (pk None) or edit one object with its ModelForm; editors only. `form_kwargs` go to the form as
+    it is made for this request (the user, what the page's query narrows)."""
     model = form_class._meta.model
     name = model._meta.verbose_name
     instance = get_object_or_404(model, pk=pk) if pk else None
@@ -49,14 +51,16 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, **initi
     data = request.POST if request.method == "POST" else None
     # Preset choices (?source=3 from a source's page) apply to new objects only, and only when given.
     preset = {name: value for name, value in initial.items() if value is not None} if instance is None else {}
-    form = form_class(data, instance=instance, initial=preset)
+    form_kwargs = form_kwargs or {}
+    form = form_class(data, instance=instance, initial=preset, **form_kwargs)
     form.actor = request.user
     if isinstance(form, PickerForm):
         form.find(request.GET)
-        if request.method == "GET" and request.htmx and (picker := form.searched_picker(request.htmx.trigger_name)):
+        if request.method == "GET" and request.htmx and form.searched_picker(request.htmx.trigger_name):
             # A picker's search box: its choices for what it holds now (ticked, typed), as the request says.
-            picker = form_class(request.GET, instance=instance).find(request.GET)[picker.name]
-            return render(request, "objects/_picker.html#choices", {"field": picker})
+            searched = form_class(request.GET, instance=instance, **form_kwargs).find(request.GET)
+            return render(request, "objects/_picker.html#choices",
+                          {"field": searched.searched_picker(request.htmx.trigger_name)})
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

@@ -17,6 +17,7 @@ from tracker.formats import day
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
 from tracker.models import Forecast, Prediction, attach_forecast_views
 from tracker.paging import page_of
+from tracker.roles import MAY_FORECAST
 from tracker.summary import page_summary
 from tracker.templatetags.tracker import percent
 from tracker.time_charts import forecasts_chart
@@ -202,7 +203,7 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@permission_required("tracker.add_forecast", raise_exception=True)
+@permission_required(MAY_FORECAST, raise_exception=True)
 def forecast(request: HttpRequest, pk: int) -> HttpResponse:
     prediction = get_object_or_404(Prediction.objects.with_relations(), pk=pk)
     form = ForecastForm(request.POST)
