@@ -22,6 +22,7 @@ from .models import (
     Person,
     Prediction,
     Quote,
+    ReminderSettings,
     ResolutionEvent,
     Signal,
     Source,
@@ -535,3 +536,27 @@ class PredictionFilterForm(forms.Form):
         elif data.get("due") == "soon":
             queryset = queryset.open().filter(resolve_by__gte=today, resolve_by__lte=today + timedelta(days=30))
         return queryset.order_by(*SORTS[data.get("sort") or DEFAULT_SORT][1])
+
+
+class ReminderSettingsForm(VersionedForm):
+    """A user's digest: how often, on which weekday, at what hour, and when a forecast counts as stale."""
+
+    HOURS = [(h, f"{h:02d}:00") for h in range(24)]
+
+    class Meta:
+        model = ReminderSettings
+        fields = ["digest", "weekday", "hour", "stale_after_days"]
+        widgets = {"digest": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hour"] = forms.TypedChoiceField(
+            choices=self.HOURS, coerce=int, label="Hour", help_text=self.fields["hour"].help_text)
+        self.fields["weekday"].label = "Weekday"
+
+
+class CalendarLinkForm(forms.Form):
+    """Make a calendar link (or a new one, which ends the old), or revoke it."""
+
+    action = forms.ChoiceField(choices=[("create", "Make a link"), ("revoke", "Revoke the link")])
+    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)

@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import accounts, bundles, catalog, dashboard, predictions, scoreboard, search, theses, transcripts
+from tracker.views import (
+    accounts,
+    bundles,
+    catalog,
+    dashboard,
+    predictions,
+    reminders,
+    scoreboard,
+    search,
+    theses,
+    transcripts,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -54,6 +65,11 @@ urlpatterns = [
     path("export/", bundles.export_view, name="export"),
     # Only these account pages: there is no e-mail, so no self-service password reset.
     path("settings/", accounts.settings_page, name="settings"),
+    path("settings/reminders/", reminders.reminder_settings, name="reminder_settings"),
+    path("settings/calendar/", reminders.calendar_link, name="calendar_link"),
+    path("reminders/unsubscribe/<str:token>/", reminders.unsubscribe_view, name="reminders_unsubscribe"),
+    path("calendar/<str:token>.ics", reminders.calendar_feed, name="calendar_feed"),
+    path("feeds/<str:token>/atom/", reminders.prediction_feed, name="prediction_feed"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
+from tracker.views.reminders import settings_context
+
 # A `next` naming one of these would loop (login) or answer 405 to the redirect's GET (logout).
 NOT_A_DESTINATION = {"login", "logout"}
 
@@ -26,4 +28,4 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def settings_page(request):
-    return render(request, "accounts/settings.html")
+    return render(request, "accounts/settings.html", settings_context(request))

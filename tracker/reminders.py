@@ -1,0 +1,398 @@
+"""Reminder digests: when each user's is due, what it says, and the outbox that sends each one once.
+
+A run (`manage.py send_reminders`) first records every digest now due in the outbox (one row per user and
+period, kept unique by the database), then claims pending rows one at a time and sends them. A claim is a
+conditional UPDATE with a lease: two runs at once never both send a row, and a run that dies mid-send leaves a
+claim that expires, so the next run takes the row again instead of skipping it. The run's clock (`now`, which
+`--now` sets) decides what is due and what the digest lists; leases, back-off and "sent at" use the real time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .editing import StaleEdit, update_if_unchanged
+from .formats import moment
+from .models import Forecast, Prediction, ReminderOutbox, ReminderSettings
+
+log = logging.getLogger(__name__)
+
+Digest = ReminderSettings.Digest
+State = ReminderOutbox.State
+
+COMING_DAYS = 7  # "due within the next 7 days"
+LISTED = 20  # items a digest lists per section; the rest is a count and a link
+# A claim a run has not finished within this time is taken to be a run that died; another may take the row.
+LEASE = timedelta(minutes=10)
+# Tries within one run for a transient failure (a 4xx answer, a dropped connection), and the pauses between.
+RETRY_PAUSES = (1.0, 4.0)
+# Between runs, a row that still failed waits this long, doubled for each failed run, up to MAX_BACKOFF.
+BACKOFF = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+UNSUBSCRIBE_SALT = "tracker.reminders.unsubscribe"
+
+
+# --- the schedule ------------------------------------------------------------------------------------------
+
+def due_moment(prefs: ReminderSettings, now: datetime) -> datetime | None:
+    """The latest moment at or before `now` at which this user's digest was due (site time zone), or None."""
+    if prefs.digest == Digest.OFF:
+        return None
+    local = timezone.localtime(now, timezone.get_default_timezone())
+    at = local.replace(hour=prefs.hour, minute=0, second=0, microsecond=0)
+    if prefs.digest == Digest.WEEKLY:
+        at -= timedelta(days=(local.weekday() - prefs.weekday) % 7)
+    if at > local:
+        at -= timedelta(days=7 if prefs.digest == Digest.WEEKLY else 1)
+    return at
+
+
+def period_of(prefs: ReminderSettings, at: datetime) -> str:
+    """The outbox's name for the day or week a digest covers: one digest per user and period, ever."""
+    if prefs.digest == Digest.WEEKLY:
+        year, week, _ = at.date().isocalendar()
+        return f"weekly:{year}-W{week:02d}"
+    return f"daily:{at.date().isoformat()}"
+
+
+def period_length(period: str) -> timedelta:
+    return timedelta(days=7) if period.startswith("weekly:") else timedelta(days=1)
+
+
+def prefs_of(user) -> ReminderSettings:
+    """A user's settings, from `select_related("reminder_settings")`, or the defaults."""
+    try:
+        return user.reminder_settings
+    except ObjectDoesNotExist:
+        return ReminderSettings(user=user)
+
+
+def recipients():
+    """Accounts that can receive a digest: active, with an e-mail address."""
+    return (get_user_model().objects.filter(is_active=True).exclude(email="")
+            .select_related("reminder_settings").order_by("pk"))
+
+
+# --- what a digest says ------------------------------------------------------------------------------------
+
+@dataclass
+class Section:
+    title: str
+    intro: str
+    predictions: list[Prediction]
+    total: int
+    more_url: str = ""
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.predictions)
+
+
+@dataclass
+class DigestContent:
+    user: object
+    today: date
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return sum(section.total for section in self.sections)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.items == 0
+
+
+def site_link(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _section(title: str, intro: str, queryset, more_url: str = "") -> Section | None:
+    total = queryset.count()
+    if not total:
+        return None
+    return Section(title, intro, list(queryset[:LISTED]), total, site_link(more_url) if more_url else "")
+
+
+def build_digest(user, prefs: ReminderSettings, now: datetime) -> DigestContent:
+    """The three lists of the issue: due for resolution (only for someone who may resolve), coming due within
+    a week, and the user's own stale forecasts. Sections with nothing in them are left out."""
+    today = timezone.localtime(now, timezone.get_default_timezone()).date()
+    content = DigestContent(user=user, today=today)
+    open_ = Prediction.objects.open().select_related("speaker")
+    sections = []
+    if user.has_perm("tracker.resolve_prediction"):
+        sections.append(_section(
+            "Due for resolution", "Their resolve-by date has passed and they are still open.",
+            Prediction.objects.due(today).select_related("speaker").order_by("resolve_by", "id"),
+            f"{reverse('prediction_list')}?due=overdue"))
+    sections.append(_section(
+        f"Due within {COMING_DAYS} days", "Open predictions that come due this week.",
+        open_.filter(resolve_by__gte=today, resolve_by__lte=today + timedelta(days=COMING_DAYS))
+        .order_by("resolve_by", "id")))
+    latest = Forecast.objects.filter(user=user, prediction=OuterRef("pk")).order_by("-made_at", "-id")
+    stale = (open_.annotate(my_forecast_at=Subquery(latest.values("made_at")[:1]),
+                            my_probability=Subquery(latest.values("probability")[:1]))
+             .filter(my_forecast_at__lt=now - timedelta(days=prefs.stale_after_days)).order_by("my_forecast_at", "id"))
+    sections.append(_section(
+        "Stale forecasts", f"Your latest forecast on these open predictions is more than "
+                           f"{prefs.stale_after_days} days old. Still right?", stale))
+    content.sections = [s for s in sections if s]
+    for section in content.sections:
+        for prediction in section.predictions:
+            prediction.link = site_link(prediction.get_absolute_url())
+    return content
+
+
+def unsubscribe_token(user) -> str:
+    return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def user_for_unsubscribe(token: str):
+    """The active user a signed unsubscribe token names, or None for a forged or stale one."""
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return get_user_model().objects.filter(pk=pk, is_active=True).first() if isinstance(pk, int) else None
+
+
+def unsubscribe(user) -> None:
+    """Turn the user's digest off (idempotent: the one-click link may be followed more than once)."""
+    if not ReminderSettings.objects.filter(user=user).update(digest=Digest.OFF, version=F("version") + 1):
+        ReminderSettings.objects.get_or_create(user=user, defaults={"digest": Digest.OFF})
+
+
+def subject_of(content: DigestContent) -> str:
+    parts = [f"{s.total} {s.title.lower()}" for s in content.sections]
+    return f"Thesis Tracker digest, {content.today:%-d %b %Y}: {', '.join(parts)}"
+
+
+def digest_message(content: DigestContent, message_key: str = "") -> EmailMultiAlternatives:
+    """The digest as a message: plain text and HTML, with RFC 8058 one-click unsubscribe headers."""
+    unsubscribe_url = site_link(reverse("reminders_unsubscribe", args=[unsubscribe_token(content.user)]))
+    context = {"digest": content, "unsubscribe_url": unsubscribe_url, "settings_url": site_link(reverse("settings")),
+               "site_url": settings.SITE_URL}
+    headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    if message_key:
+        # The same Message-ID on every try, so a receiver can drop a copy sent again after a crash.
+        headers["Message-ID"] = f"<{message_key}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}>"
+    message = EmailMultiAlternatives(subject_of(content), render_to_string("reminders/digest.txt", context),
+                                     settings.DEFAULT_FROM_EMAIL, [content.user.email], headers=headers)
+    message.attach_alternative(render_to_string("reminders/digest.html", context), "text/html")
+    return message
+
+
+# --- the outbox --------------------------------------------------------------------------------------------
+
+@dataclass
+class RunReport:
+    queued: int = 0
+    sent: int = 0
+    empty: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (f"{self.queued} digests newly due; sent {self.sent}, {self.empty} with nothing to send, "
+                f"{self.retrying} to retry, {self.failed} failed")
+        return text + "".join(f"\n  {error}" for error in self.errors)
+
+
+def enqueue_due(now: datetime) -> int:
+    """Record every digest due at `now` that the outbox does not hold yet. Safe to run twice at once: the
+    database's unique (user, period) keeps one row, whoever inserts it."""
+    real_now = timezone.now()
+    rows = []
+    for user in recipients():
+        prefs = prefs_of(user)
+        at = due_moment(prefs, now)
+        if at is not None:
+            rows.append(ReminderOutbox(user=user, period=period_of(prefs, at), due_at=at, next_attempt_at=real_now))
+    before = ReminderOutbox.objects.count()
+    ReminderOutbox.objects.bulk_create(rows, ignore_conflicts=True)
+    return ReminderOutbox.objects.count() - before
+
+
+def is_transient(error: Exception) -> bool:
+    """Worth trying again: the server was unreachable, dropped us, or answered 4xx ("try again later")."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, OSError | smtplib.SMTPServerDisconnected)
+
+
+def describe(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return f"the mail server answered {error.smtp_code} {text}"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{address} refused: {code} {text.decode(errors='replace')}"
+                         for address, (code, text) in error.recipients.items())
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def send_due(now: datetime | None = None, *, pauses=RETRY_PAUSES) -> RunReport:
+    """One run: enqueue what is due at `now`, then send every pending digest this run can claim."""
+    now = now or timezone.now()
+    report = RunReport(queued=enqueue_due(now))
+    mailer = mailers.default
+    try:
+        for entry_id in pending_ids():
+            outcome = _deliver(entry_id, now, mailer, pauses, report)
+            if outcome:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+    finally:
+        _close_quietly(mailer)
+    return report
+
+
+def pending_ids() -> list[int]:
+    real_now = timezone.now()
+    return list(ReminderOutbox.objects.filter(state=State.PENDING, next_attempt_at__lte=real_now)
+                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=real_now)).values_list("pk", flat=True))
+
+
+def _claim(entry_id: int) -> str | None:
+    """Take the row for this run, or None if another run holds it (or finished it) meanwhile."""
+    real_now, claim = timezone.now(), uuid.uuid4().hex
+    won = (ReminderOutbox.objects.filter(pk=entry_id, state=State.PENDING)
+           .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=real_now))
+           .update(claimed_by=claim, claimed_until=real_now + LEASE))
+    return claim if won else None
+
+
+def _finish(entry_id: int, claim: str, **columns) -> None:
+    if not ReminderOutbox.objects.filter(pk=entry_id, claimed_by=claim).update(
+            claimed_by="", claimed_until=None, **columns):
+        log.warning("reminder outbox entry %s was taken over by another run before this one finished", entry_id)
+
+
+def _deliver(entry_id: int, now: datetime, mailer, pauses, report: RunReport) -> str | None:
+    claim = _claim(entry_id)
+    if claim is None:
+        return None
+    entry = ReminderOutbox.objects.select_related("user__reminder_settings").get(pk=entry_id)
+    user, prefs = entry.user, prefs_of(entry.user)
+    if timezone.now() - entry.due_at > period_length(entry.period) and entry.attempts:
+        reason = f"not delivered within its period; last error: {entry.last_error}"
+        _finish(entry_id, claim, state=State.FAILED, last_error=reason)
+        report.errors.append(f"{user}: {entry.period}: {reason}")
+        return "failed"
+    if not user.is_active or not user.email or prefs.digest == Digest.OFF:
+        _finish(entry_id, claim, state=State.EMPTY)
+        return "empty"
+    content = build_digest(user, prefs, max(now, entry.due_at))
+    if content.is_empty:
+        _finish(entry_id, claim, state=State.EMPTY)
+        return "empty"
+    message = digest_message(content, message_key=f"digest-{entry.pk}-{entry.period.replace(':', '-')}")
+    tries = 0
+    for pause in (*pauses, None):
+        tries += 1
+        try:
+            mailer.open()
+            mailer.send_messages([message])
+        except Exception as error:  # noqa: BLE001 - every failure is recorded, none may stop the run
+            _close_quietly(mailer)
+            reason = describe(error)
+            if is_transient(error) and pause is not None:
+                time.sleep(pause)
+                continue
+            attempts = entry.attempts + tries
+            report.errors.append(f"{user} ({user.email}): {entry.period}: {reason}")
+            if not is_transient(error):
+                _finish(entry_id, claim, state=State.FAILED, attempts=attempts, last_error=reason)
+                return "failed"
+            wait = min(BACKOFF * 2 ** (entry.attempts // max(len(pauses) + 1, 1)), MAX_BACKOFF)
+            _finish(entry_id, claim, attempts=attempts, last_error=reason, next_attempt_at=timezone.now() + wait)
+            return "retrying"
+        _finish(entry_id, claim, state=State.SENT, attempts=entry.attempts + tries, items=content.items,
+                sent_at=timezone.now())
+        return "sent"
+    return None
+
+
+def _close_quietly(mailer) -> None:
+    try:
+        mailer.close()
+    except Exception:  # noqa: BLE001 - a connection that is already broken has nothing left to close
+        log.debug("closing the mail connection failed", exc_info=True)
+
+
+# --- what editors see --------------------------------------------------------------------------------------
+
+@dataclass
+class DeliveryStatus:
+    last_sent: datetime | None
+    failures: list[ReminderOutbox]
+    failed_count: int
+    pending: int
+
+    @property
+    def summary(self) -> str:
+        sent = f"Reminders last sent {moment(self.last_sent)}" if self.last_sent else "No reminder sent yet"
+        if not self.failed_count:
+            return f"{sent}; none failed."
+        return f"{sent}; {self.failed_count} failed:"
+
+
+def delivery_status(days: int = 7) -> DeliveryStatus:
+    """The last send, and the digests of the last `days` days that failed or are waiting to be tried again."""
+    since = timezone.now() - timedelta(days=days)
+    recent = ReminderOutbox.objects.filter(due_at__gte=since)
+    troubled = recent.filter(Q(state=State.FAILED) | Q(state=State.PENDING, attempts__gt=0))
+    last = ReminderOutbox.objects.filter(state=State.SENT).order_by("-sent_at").values_list("sent_at", flat=True)
+    return DeliveryStatus(last_sent=last.first(), failures=list(troubled.select_related("user").order_by("-due_at")[:5]),
+                          failed_count=troubled.count(), pending=recent.filter(state=State.PENDING).count())
+
+
+# --- the calendar link -------------------------------------------------------------------------------------
+
+def set_calendar_token(user, seen_version: int | None, *, revoke: bool = False) -> ReminderSettings:
+    """Give the user a new secret calendar token (the old one stops working at once), or none (revoke).
+    Checks the settings' version the page showed (None: the page showed the defaults, no row yet)."""
+    token = "" if revoke else secrets.token_urlsafe(24)
+    with transaction.atomic():
+        prefs = ReminderSettings.objects.filter(user=user).first()
+        if prefs is None:
+            if seen_version is not None:
+                raise StaleEdit(None)
+            try:
+                with transaction.atomic():
+                    return ReminderSettings.objects.create(user=user, calendar_token=token)
+            except IntegrityError:
+                raise StaleEdit(ReminderSettings.objects.filter(user=user).first()) from None
+        if seen_version is None:
+            raise StaleEdit(prefs)
+        update_if_unchanged(prefs, seen_version, {"calendar_token": token})
+    prefs.calendar_token = token
+    return prefs
+
+
+def calendar_owner(token: str):
+    """The active user whose calendar token this is, or None."""
+    if not token:
+        return None
+    prefs = ReminderSettings.objects.filter(calendar_token=token, user__is_active=True).select_related("user").first()
+    return prefs.user if prefs else None
