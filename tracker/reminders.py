@@ -42,11 +42,10 @@ COMING_DAYS = 7  # "due within the next 7 days"
 LISTED = 20  # items a digest lists per section; the rest is a count and a link
 # A claim a run has not finished within this time is taken to be a run that died; another may take the row.
 LEASE = timedelta(minutes=10)
-# Tries within one run for a transient failure (a 4xx answer, a dropped connection), and the pauses between.
-RETRY_PAUSES = (1.0, 4.0)
 # Between runs, a row that still failed waits this long, doubled for each failed run, up to MAX_BACKOFF.
 BACKOFF = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
+STALE_TITLE = "Stale forecasts"
 UNSUBSCRIBE_SALT = "tracker.reminders.unsubscribe"
 
 
@@ -153,7 +152,7 @@ def build_digest(user, prefs: ReminderSettings, now: datetime) -> DigestContent:
                             my_probability=Subquery(latest.values("probability")[:1]))
              .filter(my_forecast_at__lt=now - timedelta(days=prefs.stale_after_days)).order_by("my_forecast_at", "id"))
     sections.append(_section(
-        "Stale forecasts", f"Your latest forecast on these open predictions is more than "
+        STALE_TITLE, f"Your latest forecast on these open predictions is more than "
                            f"{prefs.stale_after_days} days old. Still right?", stale))
     content.sections = [s for s in sections if s]
     for section in content.sections:
@@ -183,7 +182,9 @@ def unsubscribe(user) -> None:
 
 def subject_of(content: DigestContent) -> str:
     parts = [f"{s.total} {s.title.lower()}" for s in content.sections]
-    return f"Thesis Tracker digest, {content.today:%-d %b %Y}: {', '.join(parts)}"
+    if parts and content.sections[-1].title == STALE_TITLE and content.sections[-1].total == 1:
+        parts[-1] = "1 stale forecast"
+    return f"Thesis Tracker: {', '.join(parts)}"
 
 
 def digest_message(content: DigestContent, message_key: str = "") -> EmailMultiAlternatives:
@@ -226,7 +227,9 @@ def enqueue_due(now: datetime) -> int:
     for user in recipients():
         prefs = prefs_of(user)
         at = due_moment(prefs, now)
-        if at is not None:
+        # Not a digest for a day (or week) that began before the account existed: a new account's first comes
+        # at its next digest hour, not at once.
+        if at is not None and at >= user.date_joined:
             rows.append(ReminderOutbox(user=user, period=period_of(prefs, at), due_at=at, next_attempt_at=real_now))
     before = ReminderOutbox.objects.count()
     ReminderOutbox.objects.bulk_create(rows, ignore_conflicts=True)
@@ -252,9 +255,10 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-def send_due(now: datetime | None = None, *, pauses=RETRY_PAUSES) -> RunReport:
-    """One run: enqueue what is due at `now`, then send every pending digest this run can claim."""
-    now = now or timezone.now()
+def send_due(now: datetime | None = None) -> RunReport:
+    """One run: enqueue what is due at `now`, then send every pending digest this run can claim. A transient
+    failure is tried again after each of the REMINDER_RETRY_PAUSES, then left for a later run (with back-off)."""
+    now, pauses = now or timezone.now(), tuple(settings.REMINDER_RETRY_PAUSES)
     report = RunReport(queued=enqueue_due(now))
     mailer = mailers.default
     try:
@@ -363,8 +367,9 @@ def delivery_status(days: int = 7) -> DeliveryStatus:
     recent = ReminderOutbox.objects.filter(due_at__gte=since)
     troubled = recent.filter(Q(state=State.FAILED) | Q(state=State.PENDING, attempts__gt=0))
     last = ReminderOutbox.objects.filter(state=State.SENT).order_by("-sent_at").values_list("sent_at", flat=True)
-    return DeliveryStatus(last_sent=last.first(), failures=list(troubled.select_related("user").order_by("-due_at")[:5]),
-                          failed_count=troubled.count(), pending=recent.filter(state=State.PENDING).count())
+    failures = list(troubled.select_related("user").order_by("-due_at")[:5])
+    return DeliveryStatus(last_sent=last.first(), failures=failures, failed_count=troubled.count(),
+                          pending=recent.filter(state=State.PENDING).count())
 
 
 # --- the calendar link -------------------------------------------------------------------------------------

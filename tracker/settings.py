@@ -214,6 +214,8 @@ try:
 except BadEmailURL as error:
     raise ImproperlyConfigured(str(error)) from None
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Thesis Tracker <tracker@localhost>")
+# A transient SMTP failure (4xx, a dropped connection) is tried again within the run after these pauses (seconds).
+REMINDER_RETRY_PAUSES = (1.0, 4.0)
 # The app's public address, for links in messages and feeds, which have no request to take it from.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):

@@ -69,5 +69,6 @@ class Command(BaseCommand):
         for person in recipients():
             prefs = prefs_of(person)
             at = due_moment(prefs, now)
-            if at is not None:
-                self.stdout.write(f"{person.get_username()} <{person.email}>: {period_of(prefs, at)} (due {at:%Y-%m-%d %H:%M})")
+            if at is not None and at >= person.date_joined:
+                self.stdout.write(f"{person.get_username()} <{person.email}>: {period_of(prefs, at)} "
+                                  f"(due {at:%Y-%m-%d %H:%M})")
