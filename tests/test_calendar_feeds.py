@@ -12,6 +12,7 @@ from icalendar import Calendar
 from tests.factories import make_prediction
 from tracker import services
 from tracker.models import ReminderSettings
+from tracker.reminders import token_fingerprint
 
 pytestmark = pytest.mark.django_db
 SITE = "https://tracker.example.com"
@@ -87,13 +88,12 @@ def test_an_event_keeps_its_uid_and_a_resolved_prediction_drops_out(member_clien
 def test_a_revoked_or_renewed_link_stops_working_at_once(member_client, member, client):
     make_link(member_client)
     old = token_of(member)
-    settings_version = ReminderSettings.objects.get(user=member).version
-    member_client.post(reverse("calendar_link"), {"action": "create", "version": settings_version})
+    member_client.post(reverse("calendar_link"), {"action": "create", "shown": token_fingerprint(old)})
     new = token_of(member)
     assert new != old
     assert client.get(reverse("calendar_feed", args=[old])).status_code == 404
     assert client.get(reverse("calendar_feed", args=[new])).status_code == 200
-    response = member_client.post(reverse("calendar_link"), {"action": "revoke", "version": settings_version + 1},
+    response = member_client.post(reverse("calendar_link"), {"action": "revoke", "shown": token_fingerprint(new)},
                                   headers={"HX-Request": "true"})
     assert "Revoked: the old links no longer work." in response.content.decode()
     assert client.get(reverse("calendar_feed", args=[new])).status_code == 404
@@ -103,7 +103,7 @@ def test_a_revoked_or_renewed_link_stops_working_at_once(member_client, member, 
 def test_a_stale_page_cannot_revoke_a_link_made_since(member_client, member, client):
     make_link(member_client)
     token = token_of(member)
-    response = member_client.post(reverse("calendar_link"), {"action": "revoke", "version": 99},
+    response = member_client.post(reverse("calendar_link"), {"action": "revoke", "shown": ""},
                                   headers={"HX-Request": "true"})
     assert response.status_code == 409 and "Not saved" in response.content.decode()
     assert token_of(member) == token

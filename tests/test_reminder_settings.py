@@ -3,6 +3,7 @@ refusals that change nothing."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tracker.models import ReminderOutbox, ReminderSettings
 
@@ -71,7 +72,7 @@ def test_a_save_from_a_stale_page_is_refused_and_shows_what_is_stored(member_cli
 
 def test_editors_see_how_delivery_went_and_members_do_not(editor_client, member, client):
     ReminderOutbox.objects.create(user=member, period="daily:2026-12-02", due_at="2026-12-02T07:00Z",
-                                  next_attempt_at="2026-12-02T07:00Z", state="failed",
+                                  next_attempt_at="2026-12-02T07:00Z", state="failed", last_attempt_at=timezone.now(),
                                   last_error="the mail server answered 550 no such user")
     page = editor_client.get(reverse("settings")).content.decode()
     assert "No reminder sent yet; 1 failed:" in page

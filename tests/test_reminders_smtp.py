@@ -227,8 +227,11 @@ def test_a_server_that_is_down_leaves_the_digests_pending_and_tells_the_editors(
     page = client.get(reverse("settings")).content.decode()
     assert "No reminder sent yet; 2 failed:" in page
     assert "mo, daily:2026-12-02: ConnectionRefusedError" in page
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert "2 reminder digests of the last 7 days did not go out." in dashboard
     client.force_login(people["member"])
     assert "failed" not in client.get(reverse("settings")).content.decode()  # members do not see delivery
+    assert "did not go out" not in client.get(reverse("dashboard")).content.decode()
 
     # The server comes back; once the back-off has passed, the next run delivers both, once.
     server = SMTPServer(port).start()
@@ -242,6 +245,7 @@ def test_a_server_that_is_down_leaves_the_digests_pending_and_tells_the_editors(
         server.stop()
     client.force_login(people["editor"])
     assert "none failed" in client.get(reverse("settings")).content.decode()
+    assert "did not go out" not in client.get(reverse("dashboard")).content.decode()
 
 
 @pytest.mark.django_db

@@ -559,4 +559,4 @@ class CalendarLinkForm(forms.Form):
     """Make a calendar link (or a new one, which ends the old), or revoke it."""
 
     action = forms.ChoiceField(choices=[("create", "Make a link"), ("revoke", "Revoke the link")])
-    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    shown = forms.CharField(max_length=16, required=False, widget=forms.HiddenInput)

@@ -580,7 +580,8 @@ class ReminderSettings(models.Model):
     stale_after_days = models.PositiveSmallIntegerField(
         "stale after (days)", default=14, validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="A forecast of yours older than this, on a prediction still open, is listed as stale.")
-    # The secret in the calendar and feed URLs; empty when the user has none (or revoked it).
+    # The secret in the calendar and feed URLs; empty when the user has none (or revoked it). A change checks the
+    # token the page showed, not `version`, which guards the digest choice only: the two are edited apart.
     calendar_token = models.CharField(max_length=64, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
@@ -627,6 +628,7 @@ class ReminderOutbox(models.Model):
     claimed_by = models.CharField(max_length=32, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     items = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -9,6 +9,7 @@ claim that expires, so the next run takes the row again instead of skipping it. 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import smtplib
@@ -29,7 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .editing import StaleEdit, update_if_unchanged
+from .editing import StaleEdit
 from .formats import moment
 from .models import Forecast, Prediction, ReminderOutbox, ReminderSettings
 
@@ -288,7 +289,7 @@ def _claim(entry_id: int) -> str | None:
 
 def _finish(entry_id: int, claim: str, **columns) -> None:
     if not ReminderOutbox.objects.filter(pk=entry_id, claimed_by=claim).update(
-            claimed_by="", claimed_until=None, **columns):
+            claimed_by="", claimed_until=None, last_attempt_at=timezone.now(), **columns):
         log.warning("reminder outbox entry %s was taken over by another run before this one finished", entry_id)
 
 
@@ -298,7 +299,7 @@ def _deliver(entry_id: int, now: datetime, mailer, pauses, report: RunReport) ->
         return None
     entry = ReminderOutbox.objects.select_related("user__reminder_settings").get(pk=entry_id)
     user, prefs = entry.user, prefs_of(entry.user)
-    if timezone.now() - entry.due_at > period_length(entry.period) and entry.attempts:
+    if now - entry.due_at > period_length(entry.period) and entry.attempts:
         reason = f"not delivered within its period; last error: {entry.last_error}"
         _finish(entry_id, claim, state=State.FAILED, last_error=reason)
         report.errors.append(f"{user}: {entry.period}: {reason}")
@@ -361,38 +362,44 @@ class DeliveryStatus:
         return f"{sent}; {self.failed_count} failed:"
 
 
+def troubled(days: int = 7):
+    """Digests tried in the last `days` days that failed, or failed and wait to be tried again."""
+    recent = ReminderOutbox.objects.filter(last_attempt_at__gte=timezone.now() - timedelta(days=days))
+    return recent.filter(Q(state=State.FAILED) | Q(state=State.PENDING, attempts__gt=0))
+
+
 def delivery_status(days: int = 7) -> DeliveryStatus:
-    """The last send, and the digests of the last `days` days that failed or are waiting to be tried again."""
-    since = timezone.now() - timedelta(days=days)
-    recent = ReminderOutbox.objects.filter(due_at__gte=since)
-    troubled = recent.filter(Q(state=State.FAILED) | Q(state=State.PENDING, attempts__gt=0))
+    """The last send, and the digests tried in the last `days` days that failed or wait to be tried again."""
+    recent = ReminderOutbox.objects.filter(next_attempt_at__gte=timezone.now() - timedelta(days=days))
+    troubled_ = troubled(days)
     last = ReminderOutbox.objects.filter(state=State.SENT).order_by("-sent_at").values_list("sent_at", flat=True)
-    failures = list(troubled.select_related("user").order_by("-due_at")[:5])
-    return DeliveryStatus(last_sent=last.first(), failures=failures, failed_count=troubled.count(),
+    failures = list(troubled_.select_related("user").order_by("-last_attempt_at", "-id")[:5])
+    return DeliveryStatus(last_sent=last.first(), failures=failures, failed_count=troubled_.count(),
                           pending=recent.filter(state=State.PENDING).count())
 
 
 # --- the calendar link -------------------------------------------------------------------------------------
 
-def set_calendar_token(user, seen_version: int | None, *, revoke: bool = False) -> ReminderSettings:
-    """Give the user a new secret calendar token (the old one stops working at once), or none (revoke).
-    Checks the settings' version the page showed (None: the page showed the defaults, no row yet)."""
+def token_fingerprint(token: str) -> str:
+    """What a page carries to say which calendar link it showed, without the secret itself ("" for none)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16] if token else ""
+
+
+def set_calendar_token(user, seen: str, *, revoke: bool = False) -> str:
+    """Give the user a new secret calendar token (the old one stops working at once), or none (revoke), if the
+    link is still the one the page showed (`seen`, its fingerprint): else StaleEdit. The token has its own check,
+    so it never conflicts with a digest choice saved in another section (which `version` guards)."""
     token = "" if revoke else secrets.token_urlsafe(24)
-    with transaction.atomic():
-        prefs = ReminderSettings.objects.filter(user=user).first()
-        if prefs is None:
-            if seen_version is not None:
-                raise StaleEdit(None)
-            try:
-                with transaction.atomic():
-                    return ReminderSettings.objects.create(user=user, calendar_token=token)
-            except IntegrityError:
-                raise StaleEdit(ReminderSettings.objects.filter(user=user).first()) from None
-        if seen_version is None:
-            raise StaleEdit(prefs)
-        update_if_unchanged(prefs, seen_version, {"calendar_token": token})
-    prefs.calendar_token = token
-    return prefs
+    try:
+        with transaction.atomic():
+            prefs, _ = ReminderSettings.objects.get_or_create(user=user)
+    except IntegrityError:  # made by a request at the same moment
+        prefs = ReminderSettings.objects.get(user=user)
+    current = prefs.calendar_token
+    if token_fingerprint(current) != seen or not ReminderSettings.objects.filter(
+            pk=prefs.pk, calendar_token=current).update(calendar_token=token):
+        raise StaleEdit(ReminderSettings.objects.filter(pk=prefs.pk).first())
+    return token
 
 
 def calendar_owner(token: str):

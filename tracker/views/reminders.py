@@ -17,6 +17,7 @@ from tracker.reminders import (
     delivery_status,
     set_calendar_token,
     site_link,
+    token_fingerprint,
     unsubscribe,
     user_for_unsubscribe,
 )
@@ -32,6 +33,7 @@ def settings_context(request: HttpRequest, form: ReminderSettingsForm | None = N
     return {
         "reminders": prefs,
         "reminder_form": form or ReminderSettingsForm(instance=prefs),
+        "calendar_shown": token_fingerprint(token),
         "calendar_url": site_link(reverse("calendar_feed", args=[token])) if token else "",
         "feed_url": site_link(reverse("prediction_feed", args=[token])) if token else "",
         # Editors answer for the app reaching people, so they see when it did not.
@@ -75,7 +77,7 @@ def calendar_link(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _section(request, "accounts/_calendar.html", status=400, error="Choose an action.")
     try:
-        set_calendar_token(request.user, form.cleaned_data["version"],
+        set_calendar_token(request.user, form.cleaned_data["shown"],
                            revoke=form.cleaned_data["action"] == "revoke")
     except StaleEdit:
         return _section(request, "accounts/_calendar.html", status=409, error=STALE)
