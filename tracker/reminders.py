@@ -25,7 +25,7 @@ from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -148,10 +148,14 @@ def build_digest(user, prefs: ReminderSettings, now: datetime) -> DigestContent:
         f"Due within {COMING_DAYS} days", "Open predictions that come due this week.",
         open_.filter(resolve_by__gte=today, resolve_by__lte=today + timedelta(days=COMING_DAYS))
         .order_by("resolve_by", "id")))
+    # From the user's own forecasts (a few dozen rows by the user index), not from every open prediction.
+    stale_ids = (Forecast.objects.filter(user=user, prediction__status=Prediction.Status.OPEN)
+                 .values("prediction_id").annotate(last=Max("made_at"))
+                 .filter(last__lt=now - timedelta(days=prefs.stale_after_days)).values("prediction_id"))
     latest = Forecast.objects.filter(user=user, prediction=OuterRef("pk")).order_by("-made_at", "-id")
-    stale = (open_.annotate(my_forecast_at=Subquery(latest.values("made_at")[:1]),
-                            my_probability=Subquery(latest.values("probability")[:1]))
-             .filter(my_forecast_at__lt=now - timedelta(days=prefs.stale_after_days)).order_by("my_forecast_at", "id"))
+    stale = (open_.filter(pk__in=stale_ids)
+             .annotate(my_forecast_at=Subquery(latest.values("made_at")[:1]),
+                       my_probability=Subquery(latest.values("probability")[:1])).order_by("my_forecast_at", "id"))
     sections.append(_section(
         STALE_TITLE, f"Your latest forecast on these open predictions is more than "
                            f"{prefs.stale_after_days} days old. Still right?", stale))
