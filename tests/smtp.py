@@ -21,6 +21,7 @@ class Recorder:
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse = 0
         self.refuse_with = "451 4.3.0 Try again later"
@@ -31,6 +32,7 @@ class Recorder:
             self.refuse -= 1
             self.refused += 1
             return self.refuse_with
+        self.raw.append(envelope.original_content)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"

@@ -9,6 +9,7 @@ claim that expires, so the next run takes the row again instead of skipping it. 
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import logging
 import secrets
@@ -192,6 +193,15 @@ def subject_of(content: DigestContent) -> str:
     return f"Thesis Tracker: {', '.join(parts)}"
 
 
+class DigestMessage(EmailMultiAlternatives):
+    """A message whose header lines are not folded at 78 characters. Python folds a header by encoding a word
+    too long for a line (a List-Unsubscribe URL) as RFC 2047 encoded-words, which no mail client reads as a URL;
+    998 characters is RFC 5322's real limit for a line."""
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def digest_message(content: DigestContent, message_key: str = "") -> EmailMultiAlternatives:
     """The digest as a message: plain text and HTML, with RFC 8058 one-click unsubscribe headers."""
     unsubscribe_url = site_link(reverse("reminders_unsubscribe", args=[unsubscribe_token(content.user)]))
@@ -201,7 +211,7 @@ def digest_message(content: DigestContent, message_key: str = "") -> EmailMultiA
     if message_key:
         # The same Message-ID on every try, so a receiver can drop a copy sent again after a crash.
         headers["Message-ID"] = f"<{message_key}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}>"
-    message = EmailMultiAlternatives(subject_of(content), render_to_string("reminders/digest.txt", context),
+    message = DigestMessage(subject_of(content), render_to_string("reminders/digest.txt", context),
                                      settings.DEFAULT_FROM_EMAIL, [content.user.email], headers=headers)
     message.attach_alternative(render_to_string("reminders/digest.html", context), "text/html")
     return message
