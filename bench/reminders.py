@@ -1,4 +1,5 @@
-"""How long a `send_reminders` run takes for many users, against a real SMTP server on loopback (aiosmtpd, in its own process).
+"""How long a `send_reminders` run takes for many users, against a real SMTP server on loopback (aiosmtpd,
+in its own process).
 
     DJANGO_DEBUG=1 DATABASE_URL=sqlite:////tmp/reminders.sqlite3 .venv/bin/python bench/reminders.py [users]
     DJANGO_DEBUG=1 DATABASE_URL=postgres://tracker:tracker@127.0.0.1:5432/tracker_mail \

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import ReminderOutbox, ReminderSettings
+from tracker.reminders import unsubscribe_token
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -85,3 +86,19 @@ def test_the_digest_settings_need_a_login(client):
     response = client.post(reverse("reminder_settings"), choice())
     assert response.status_code == 302 and reverse("login") in response["Location"]
     assert not ReminderSettings.objects.exists()
+
+
+def test_making_a_calendar_link_does_not_make_the_digest_form_stale(member_client, member):
+    member_client.post(reverse("reminder_settings"), choice())  # version 1, as the page now shows
+    member_client.post(reverse("calendar_link"), {"action": "create", "shown": ""})
+    response = member_client.post(reverse("reminder_settings"), choice(hour="10", version="1"), headers=HTMX)
+    assert response.status_code == 200
+    prefs = ReminderSettings.objects.get(user=member)
+    assert prefs.hour == 10 and prefs.calendar_token
+
+
+def test_unsubscribing_turns_the_digest_off_and_the_page_shows_it(member_client, member, client):
+    response = client.post(reverse("reminders_unsubscribe", args=[unsubscribe_token(member)]))
+    assert "will get no more digests" in response.content.decode()
+    page = member_client.get(reverse("settings")).content.decode()
+    assert '<input type="radio" name="digest" value="off" required id="id_digest_2" checked>' in page

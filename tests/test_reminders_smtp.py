@@ -257,9 +257,9 @@ def test_a_run_that_died_mid_send_is_taken_over_when_its_claim_expires(smtp, mai
     ReminderSettings.objects.create(user=people["editor"], digest="off")
     call_command("send_reminders", "--dry-run")  # writes nothing
     assert not ReminderOutbox.objects.exists()
-    entry = ReminderOutbox.objects.create(user=people["member"], period="daily:2026-12-02", due_at=at("2026-12-02T07:00"),
-                                          next_attempt_at=timezone.now(), claimed_by="dead-run",
-                                          claimed_until=timezone.now() + timedelta(minutes=5))
+    entry = ReminderOutbox.objects.create(user=people["member"], period="daily:2026-12-02",
+                                          due_at=at("2026-12-02T07:00"), next_attempt_at=timezone.now(),
+                                          claimed_by="dead-run", claimed_until=timezone.now() + timedelta(minutes=5))
     call_command("send_reminders", "--now", NOW)
     assert smtp.recorder.messages == []  # another run holds it, and may still be sending
     ReminderOutbox.objects.filter(pk=entry.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
