@@ -317,3 +317,27 @@ def test_the_command_refuses_a_bad_clock_and_user_without_dry_run(people):
         call_command("send_reminders", "--user", "mo")
     with pytest.raises(CommandError, match="No user named 'ghost'"):
         call_command("send_reminders", "--dry-run", "--user", "ghost")
+
+
+@pytest.mark.django_db
+def test_the_dry_run_lists_who_is_due_and_what_the_outbox_holds(smtp, mail_to, people, items, capsys):
+    mail_to(smtp.url)
+    call_command("send_reminders", "--dry-run", "--now", NOW)
+    assert capsys.readouterr().out.splitlines() == [
+        "edith <edith@example.com>: daily:2026-12-02 (due 2026-12-02 07:00): not yet in the outbox",
+        "mo <mo@example.com>: daily:2026-12-02 (due 2026-12-02 07:00): not yet in the outbox"]
+    call_command("send_reminders", "--now", NOW)
+    capsys.readouterr()
+    call_command("send_reminders", "--dry-run", "--now", NOW)
+    assert capsys.readouterr().out.count(": sent") == 2
+    assert len(smtp.recorder.messages) == 2
+
+
+@pytest.mark.django_db
+def test_the_outbox_forgets_finished_digests_after_90_days(smtp, mail_to, people, items):
+    mail_to(smtp.url)
+    call_command("send_reminders", "--now", "2026-08-01T08:00")
+    assert ReminderOutbox.objects.filter(period="daily:2026-08-01").count() == 2  # empty then: nothing was due
+    call_command("send_reminders", "--now", NOW)
+    assert not ReminderOutbox.objects.filter(period="daily:2026-08-01").exists()
+    assert ReminderOutbox.objects.filter(period="daily:2026-12-02", state="sent").count() == 2

@@ -48,6 +48,7 @@ LEASE = timedelta(minutes=10)
 BACKOFF = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 STALE_TITLE = "Stale forecasts"
+KEEP = timedelta(days=90)  # how long the outbox keeps a digest it has finished with
 UNSUBSCRIBE_SALT = "tracker.reminders.unsubscribe"
 
 
@@ -234,21 +235,32 @@ class RunReport:
         return text + "".join(f"\n  {error}" for error in self.errors)
 
 
-def enqueue_due(now: datetime) -> int:
-    """Record every digest due at `now` that the outbox does not hold yet. Safe to run twice at once: the
-    database's unique (user, period) keeps one row, whoever inserts it."""
-    real_now = timezone.now()
-    rows = []
+def due_now(now: datetime) -> list[tuple[object, str, datetime]]:
+    """(user, period, due moment) for every digest due at `now`, sent or not."""
+    due = []
     for user in recipients():
         prefs = prefs_of(user)
         at = due_moment(prefs, now)
         # Not a digest for a day (or week) that began before the account existed: a new account's first comes
         # at its next digest hour, not at once.
         if at is not None and at >= user.date_joined:
-            rows.append(ReminderOutbox(user=user, period=period_of(prefs, at), due_at=at, next_attempt_at=real_now))
-    before = ReminderOutbox.objects.count()
+            due.append((user, period_of(prefs, at), at))
+    return due
+
+
+def enqueue_due(now: datetime) -> int:
+    """Record every digest due at `now` that the outbox does not hold yet; how many it added. Safe to run twice
+    at once: the database's unique (user, period) keeps one row, whoever inserts it."""
+    due = due_now(now)
+    held = set(ReminderOutbox.objects.filter(period__in={period for _, period, _ in due})
+               .values_list("user_id", "period"))
+    real_now = timezone.now()
+    rows = [ReminderOutbox(user=user, period=period, due_at=at, next_attempt_at=real_now)
+            for user, period, at in due if (user.pk, period) not in held]
     ReminderOutbox.objects.bulk_create(rows, ignore_conflicts=True)
-    return ReminderOutbox.objects.count() - before
+    # Finished rows of long-past periods say nothing any more; their periods can never come due again.
+    ReminderOutbox.objects.filter(due_at__lt=now - KEEP).exclude(state=State.PENDING).delete()
+    return len(rows)
 
 
 def is_transient(error: Exception) -> bool:

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils import timezone
 
-from tracker.reminders import build_digest, digest_message, due_moment, period_of, prefs_of, recipients, send_due
+from tracker.models import ReminderOutbox
+from tracker.reminders import build_digest, digest_message, due_now, prefs_of, send_due
 
 
 def moment_arg(text: str) -> datetime:
@@ -66,9 +67,11 @@ class Command(BaseCommand):
             message = digest_message(content)
             self.stdout.write(f"To: {person.email}\nSubject: {message.subject}\n\n{message.body}")
             return
-        for person in recipients():
-            prefs = prefs_of(person)
-            at = due_moment(prefs, now)
-            if at is not None and at >= person.date_joined:
-                self.stdout.write(f"{person.get_username()} <{person.email}>: {period_of(prefs, at)} "
-                                  f"(due {at:%Y-%m-%d %H:%M})")
+        due = due_now(now)
+        held = ReminderOutbox.objects.filter(period__in={period for _, period, _ in due})
+        states = {(user_id, period): state for user_id, period, state in held.values_list("user_id", "period", "state")}
+        for person, period, at in due:
+            state = states.get((person.pk, period), "not yet in the outbox")
+            self.stdout.write(f"{person.get_username()} <{person.email}>: {period} (due {at:%Y-%m-%d %H:%M}): {state}")
+        if not due:
+            self.stdout.write("No digest is due now.")
