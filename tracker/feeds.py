@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
@@ -77,9 +78,9 @@ class PredictionFeed(Feed):
         today = timezone.localdate()
         coming = Prediction.objects.open().filter(resolve_by__lte=today + timedelta(days=FEED_COMING_DAYS))
         resolved = Prediction.objects.resolved().filter(resolved_on__gte=today - timedelta(days=FEED_RESOLVED_DAYS))
-        items = list((coming | resolved).select_related("speaker")[:FEED_ITEMS * 2])
-        items.sort(key=self._when, reverse=True)
-        return items[:FEED_ITEMS]
+        # Newest news first: a resolution by its date, a coming deadline by its own.
+        return ((coming | resolved).annotate(when=Coalesce("resolved_on", "resolve_by"))
+                .order_by("-when", "-id")[:FEED_ITEMS])
 
     @staticmethod
     def _when(prediction: Prediction):
