@@ -12,6 +12,8 @@ RESET_PASSWORD ?=
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py setup_demo --port $(PORT) $(if $(filter 1 yes true on,$(RESET_PASSWORD)),--reset-password)
+	@echo "Reminder e-mails print on this console (EMAIL_URL unset means console:). To see a digest now:"
+	@echo "    $(BIN)/python manage.py send_reminders --dry-run --user demo"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install browser

@@ -16,8 +16,11 @@ from tracker.models import Forecast, Person, Prediction, ResolutionEvent, Signal
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # Logging in, and the pages that get someone a password: an invitation's link and the password reset.
+# And the token links that mail clients, calendar apps and feed readers follow without a session: a secret in
+# the URL takes the place of the login (test_calendar_feeds.py and test_reminders_smtp.py: an unknown one is 404).
+TOKEN_LINKS = {"reminders_unsubscribe", "calendar_feed", "prediction_feed"}
 PUBLIC = {"login", "join", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete"}
+          "password_reset_complete", *TOKEN_LINKS}
 
 
 def all_patterns(resolver=None, prefix=""):
@@ -48,6 +51,13 @@ def test_every_url_except_login_requires_a_login(client):
         checked += 1
     assert checked >= 30
     assert Prediction.objects.get(pk=1).status == "open"
+
+
+def test_the_token_links_answer_404_to_a_made_up_token_and_ask_for_no_login(client):
+    for name, route in all_patterns():
+        if name in TOKEN_LINKS:
+            url = concrete(route).replace("<str:token>", "made-up")
+            assert client.get(url).status_code == 404, url
 
 
 def test_an_expired_session_sends_htmx_to_the_login_page_instead_of_swapping_a_form(client):

@@ -25,6 +25,7 @@ from .models import (
     Prediction,
     PredictionEdit,
     Quote,
+    ReminderSettings,
     ResolutionEvent,
     Signal,
     Source,
@@ -727,3 +728,25 @@ class EmailForm(forms.Form):
         if email_owner(email, exclude_pk=self.user.pk):
             raise forms.ValidationError("Another account uses this address; each address belongs to one account.")
         return email
+class ReminderSettingsForm(VersionedForm):
+    """A user's digest: how often, on which weekday, at what hour, and when a forecast counts as stale."""
+
+    HOURS = [(h, f"{h:02d}:00") for h in range(24)]
+
+    class Meta:
+        model = ReminderSettings
+        fields = ["digest", "weekday", "hour", "stale_after_days"]
+        widgets = {"digest": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hour"] = forms.TypedChoiceField(
+            choices=self.HOURS, coerce=int, label="Hour", help_text=self.fields["hour"].help_text)
+        self.fields["weekday"].label = "Weekday"
+
+
+class CalendarLinkForm(forms.Form):
+    """Make a calendar link (or a new one, which ends the old), or revoke it."""
+
+    action = forms.ChoiceField(choices=[("create", "Make a link"), ("revoke", "Revoke the link")])
+    shown = forms.CharField(max_length=16, required=False, widget=forms.HiddenInput)

@@ -751,3 +751,90 @@ class Candidate(models.Model):
             return f"{self.source.get_absolute_url()}#transcript"
         page = self.position // TranscriptSegment.PER_PAGE + 1
         return f"{self.source.get_absolute_url()}?transcript_page={page}#t-{self.position}"
+# --- Reminders: digests by e-mail, the calendar and the feed --------------------------------------------------
+
+class ReminderSettings(models.Model):
+    """One user's digest choice and calendar link. A user without a row has the defaults (`for_user`)."""
+
+    class Digest(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+        OFF = "off", "Off"
+
+    WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+                (6, "Sunday")]
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_settings")
+    digest = models.CharField(max_length=10, choices=Digest, default=Digest.DAILY)
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS, default=0, help_text="For a weekly digest.")
+    hour = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(0), MaxValueValidator(23)],
+        help_text="The hour it goes out, in the site's time zone.")
+    stale_after_days = models.PositiveSmallIntegerField(
+        "stale after (days)", default=14, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="A forecast of yours older than this, on a prediction still open, is listed as stale.")
+    # The secret in the calendar and feed URLs; empty when the user has none (or revoked it). A change checks the
+    # token the page showed, not `version`, which guards the digest choice only: the two are edited apart.
+    calendar_token = models.CharField(max_length=64, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name_plural = "reminder settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(digest__in=["daily", "weekly", "off"]), name="reminder_digest_valid"),
+            within("weekday", 0, 6, name="reminder_weekday_in_range"),
+            within("hour", 0, 23, name="reminder_hour_in_range"),
+            within("stale_after_days", 1, 365, name="reminder_stale_days_in_range"),
+            models.UniqueConstraint(fields=["calendar_token"], condition=~Q(calendar_token=""),
+                                    name="reminder_calendar_token_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_digest_display().lower()} digest"
+
+    @classmethod
+    def for_user(cls, user) -> ReminderSettings:
+        """The stored settings, or the defaults (unsaved): daily, which mails only an account with an address."""
+        try:
+            return cls.objects.get(user=user)
+        except cls.DoesNotExist:
+            return cls(user=user)
+
+
+class ReminderOutbox(models.Model):
+    """One digest due to one user for one period (a day, or an ISO week). The unique pair is what makes two runs
+    at once, or a run after a crash, send each digest at most once and skip none: a run claims a row before
+    sending, and a claim that was never finished expires and is taken again."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        EMPTY = "empty", "nothing to send"
+        FAILED = "failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=20, help_text="daily:2026-12-02 or weekly:2026-W49.")
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_by = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    items = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = "reminder outbox entry"
+        verbose_name_plural = "reminder outbox"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period"], name="reminder_outbox_once_per_period"),
+            models.CheckConstraint(condition=Q(state__in=["pending", "sent", "empty", "failed"]),
+                                   name="reminder_outbox_state_valid"),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="reminder_outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.period}: {self.state}"

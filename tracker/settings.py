@@ -8,6 +8,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from tracker.mailers import BadEmailURL, mailer_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -212,6 +214,19 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Mail (reminder digests): one EMAIL_URL, read strictly (tracker/mailers.py). Development prints mail on the console.
+try:
+    MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL") or ("console:" if DEBUG else "smtp://localhost:25"))}
+except BadEmailURL as error:
+    raise ImproperlyConfigured(str(error)) from None
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Thesis Tracker <tracker@localhost>")
+# A transient SMTP failure (4xx, a dropped connection) is tried again within the run after these pauses (seconds).
+REMINDER_RETRY_PAUSES = (1.0, 4.0)
+# The app's public address, for links in messages and feeds, which have no request to take it from.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must start with http:// or https://.")
 
 LOGGING = {
     "version": 1,

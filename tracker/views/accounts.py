@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tracker import accounts
 from tracker.forms import EmailForm, JoinForm
+from tracker.views.reminders import settings_context
 
 # A `next` naming one of these would loop (login) or answer 405 to the redirect's GET (logout).
 NOT_A_DESTINATION = {"login", "logout"}
@@ -33,7 +34,7 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/settings.html", {"email_form": EmailForm(request.user)})
+    return render(request, "accounts/settings.html", settings_context(request))
 
 
 @require_POST
@@ -59,8 +60,10 @@ def settings_email(request: HttpRequest) -> HttpResponse:
                 messages.success(request, notice)
                 return redirect("settings")
             form, status = EmailForm(request.user), 200
-    template = "accounts/_email.html#email" if request.htmx else "accounts/settings.html"
-    return render(request, template, {"email_form": form, "email_notice": notice}, status=status)
+    section = {"email_form": form, "email_notice": notice}
+    if request.htmx:
+        return render(request, "accounts/_email.html#email", section, status=status)
+    return render(request, "accounts/settings.html", {**settings_context(request), **section}, status=status)
 
 
 INVALID_LINK = accounts.LinkProblem("This link is not valid",

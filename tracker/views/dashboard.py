@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from tracker.models import Prediction, Signal, Thesis, attach_forecast_views
+from tracker.reminders import troubled
 from tracker.summary import page_summary
 
 DUE_ON_DASHBOARD = 10
@@ -24,6 +25,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     active = Thesis.objects.filter(status=Thesis.Status.ACTIVE)
     theses = (active.annotate(last_signal=Max("signals__occurred_on")).prefetch_related(latest_signals)
               .order_by(F("last_signal").desc(nulls_last=True), "title")[:THESES_ON_DASHBOARD])
+    # Editors answer for reminders reaching people: a digest that did not go out is never silent.
+    failed_reminders = troubled().count() if request.user.has_perm("tracker.resolve_prediction") else 0
     return render(request, "dashboard.html", {
         "due": due, "recent": recent, "theses": theses, "active_theses": active.count(), **page_summary(),
+        "failed_reminders": failed_reminders,
        })
