@@ -1,7 +1,20 @@
 from django.contrib import admin
 from django.db.models import F
 
-from .models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
+from .models import (
+    Company,
+    Forecast,
+    Person,
+    Prediction,
+    Price,
+    Quote,
+    ResolutionEvent,
+    Signal,
+    Source,
+    Tag,
+    Thesis,
+    ThesisCompany,
+)
 
 
 class VersionedAdmin(admin.ModelAdmin):
@@ -54,12 +67,26 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class ThesisCompanyInline(admin.TabularInline):
+    model = ThesisCompany
+    extra = 0
+    autocomplete_fields = ["company"]
+
+
 @admin.register(Thesis)
 class ThesisAdmin(VersionedAdmin):
-    list_display = ["title", "stance", "status", "opened_on"]
+    list_display = ["title", "stance", "status", "opened_on", "benchmark"]
     list_filter = ["stance", "status"]
     search_fields = ["title", "rationale", "key"]
-    filter_horizontal = ["companies", "quotes"]
+    filter_horizontal = ["quotes"]
+    inlines = [ThesisCompanyInline]
+
+
+@admin.register(Price)
+class PriceAdmin(admin.ModelAdmin):
+    list_display = ["ticker", "day", "close", "adj_close"]
+    list_filter = ["ticker"]
+    date_hierarchy = "day"
 
 
 class ResolutionEventInline(admin.TabularInline):
