@@ -12,6 +12,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from . import search
+from .cache import invalidate_scoreboard
 from .editing import update_if_unchanged
 from .fields import form_field
 from .formats import day
@@ -27,10 +28,11 @@ from .models import (
     Source,
     Tag,
     Thesis,
+    ThesisCompany,
     format_timestamp,
 )
 from .pickers import ManyPicker, OnePicker, PickerForm
-from .validators import to_key, validate_key
+from .validators import normal_ticker, to_key, validate_key
 
 Status = Prediction.Status
 
@@ -252,14 +254,21 @@ class QuoteForm(PickerForm, KeyedForm):
         return data
 
 
+class TickerField(forms.CharField):
+    """A ticker as typed ('spy ') is the ticker prices are stored under ('SPY')."""
+
+    def to_python(self, value) -> str:
+        return normal_ticker(super().to_python(value))
+
+
 class ThesisForm(PickerForm, KeyedForm):
     key_from = "title"
     quotes = QuoteChoiceField(queryset=Quote.objects.none(), required=False, label="Supporting quotes")
 
     class Meta:
         model = Thesis
-        fields = ["title", "stance", "status", "rationale", "opened_on", "companies", "quotes", "key"]
-        field_classes = {"companies": ManyPicker}
+        fields = ["title", "stance", "status", "rationale", "opened_on", "companies", "quotes", "benchmark", "key"]
+        field_classes = {"companies": ManyPicker, "benchmark": TickerField}
         widgets = {"opened_on": DateInput(), "rationale": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, **kwargs):
@@ -402,6 +411,45 @@ class QuickSignalForm(KeyedForm):
         self.initial.setdefault("occurred_on", timezone.localdate())
 
 
+class PositionsForm(forms.Form):
+    """How each company of a thesis is held when its return is computed: as the stance says, long or short."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, thesis: Thesis, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.thesis = thesis
+        self.links = list(ThesisCompany.objects.filter(thesis=thesis).select_related("company")
+                          .order_by("company__name", "company_id"))
+        self.initial["version"] = thesis.version
+        as_stance = f"As the stance says ({thesis.default_direction})"
+        for link in self.links:
+            self.fields[self.name_for(link.company_id)] = forms.ChoiceField(
+                choices=[("", as_stance), *ThesisCompany.Direction.choices], required=False, initial=link.direction,
+                label=f"How {link.company.name} is held")
+
+    @staticmethod
+    def name_for(company_id: int) -> str:
+        return f"direction-{company_id}"
+
+    def changes(self) -> dict[int, str]:
+        """Link pk -> the direction chosen, for the links whose direction the form changes."""
+        chosen = {link.pk: self.cleaned_data[self.name_for(link.company_id)] for link in self.links}
+        return {link.pk: chosen[link.pk] for link in self.links if chosen[link.pk] != link.direction}
+
+    def save(self) -> int:
+        """Write the changed directions if the thesis is still at the version the form was loaded at (else
+        StaleEdit, nothing written); how many changed."""
+        changes = self.changes()
+        with transaction.atomic():
+            update_if_unchanged(self.thesis, self.cleaned_data["version"], {}, touched=bool(changes))
+            for pk, direction in changes.items():
+                ThesisCompany.objects.filter(pk=pk).update(direction=direction)
+            if changes:
+                invalidate_scoreboard()
+        return len(changes)
+
+
 class ThesisStatusForm(VersionedForm):
     class Meta:
         model = Thesis
@@ -464,6 +512,13 @@ class ForecastForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="Bundle file (JSON)")
+
+
+class PriceImportForm(forms.Form):
+    file = forms.FileField(label="Price file (CSV from Stooq or Yahoo)")
+    ticker = TickerField(required=False, max_length=Thesis._meta.get_field("benchmark").max_length,
+                         help_text="The ticker the file's prices are for, e.g. GOOGL or SPY. Leave blank for a file "
+                                   "with a Ticker column.")
 
 
 SORTS = {

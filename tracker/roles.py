@@ -3,7 +3,7 @@
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 
-EDITABLE = ["person", "company", "source", "quote", "thesis", "prediction", "signal", "tag"]
+EDITABLE = ["person", "company", "source", "quote", "thesis", "prediction", "signal", "tag", "price"]
 ROLES = {
     "editors": [f"{verb}_{model}" for model in EDITABLE for verb in ("add", "change", "delete", "view")]
     + ["resolve_prediction", "add_forecast", "view_forecast"],

@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker.views import accounts, bundles, catalog, dashboard, predictions, scoreboard, search, theses, transcripts
+from tracker.views import (
+    accounts,
+    bundles,
+    catalog,
+    dashboard,
+    predictions,
+    prices,
+    scoreboard,
+    search,
+    theses,
+    transcripts,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -21,6 +32,8 @@ urlpatterns = [
     path("theses/<int:pk>/delete/", theses.thesis_delete, name="thesis_delete"),
     path("theses/<int:pk>/status/", theses.thesis_status, name="thesis_status"),
     path("theses/<int:pk>/signals/", theses.thesis_add_signal, name="thesis_add_signal"),
+    path("theses/<int:pk>/positions/", theses.thesis_positions, name="thesis_positions"),
+    path("prices/", prices.price_import, name="price_import"),
     path("sources/", catalog.source_list, name="source_list"),
     path("sources/new/", catalog.source_edit, name="source_create"),
     path("sources/<int:pk>/", catalog.source_detail, name="source_detail"),

@@ -13,6 +13,7 @@ from django.db import migrations, models
 
 import tracker.limits
 import tracker.validators
+from tracker.roles import create_roles
 
 TICKER = django.core.validators.RegexValidator(
     "^[A-Z0-9^][A-Z0-9.^=-]*$", "Use capital letters, digits and . - ^ = only, e.g. 'GOOGL' or 'BRK-B'.")
@@ -94,4 +95,6 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(("direction__in", ["", "long", "short"])),
                                               name="thesis_company_direction_valid"),
         ),
+        # Editors import prices; members see them.
+        migrations.RunPython(lambda apps, schema_editor: create_roles(apps), migrations.RunPython.noop),
     ]
