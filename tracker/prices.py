@@ -96,7 +96,7 @@ def decoded(raw: bytes) -> str:
     """The file as text, or PriceFileError when it is too big, not UTF-8, empty or a web page."""
     limit = settings.PRICES_MAX_BYTES
     if len(raw) > limit:
-        raise PriceFileError([f"the file is {len(raw):,} bytes; the limit is {limit:,} bytes (PRICES_MAX_BYTES)"])
+        raise PriceFileError([f"the file is larger than the limit of {limit:,} bytes (PRICES_MAX_BYTES)"])
     try:
         text = raw.decode("utf-8-sig")  # a spreadsheet's byte-order mark is not part of the header
     except UnicodeDecodeError as exc:

@@ -58,8 +58,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis
 from .market import thesis_performances
+from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis
 
 Status = Prediction.Status
 SCORED = [Status.TRUE, Status.FALSE]

@@ -18,10 +18,13 @@ class Command(BaseCommand):
                                                          "column).")
 
     def handle(self, path: str, ticker: str, **options):
+        limit = settings.PRICES_MAX_BYTES + 1  # one byte more than allowed is enough to refuse a file
         try:
-            stream = sys.stdin.buffer if path == "-" else Path(path).open("rb")
-            with stream:
-                raw = stream.read(settings.PRICES_MAX_BYTES + 1)  # one byte more is enough to refuse a big file
+            if path == "-":
+                raw = sys.stdin.buffer.read(limit)
+            else:
+                with Path(path).open("rb") as stream:
+                    raw = stream.read(limit)
         except OSError as exc:
             raise CommandError(f"{path}: cannot read the file ({exc.strerror})") from None
         try:
