@@ -140,11 +140,11 @@ def over_time_chart(months: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # Thesis against benchmark: both rebased to 100 at the start, on a time axis; under it a strip of marks for the
-# thesis's signals and for its predictions' resolutions. The lines are drawn through about one point per two
-# pixels at most (POINTS: more cannot be seen); the returns themselves are computed from every price.
+# thesis's signals and for its predictions' resolutions. The lines are drawn through about one point per two or
+# three pixels (POINTS, about one a week over ten years); the returns themselves are computed from every price.
 RETURN_LEFT, RETURN_RIGHT, RETURN_TOP, RETURN_PANEL = 56, 16, 12, 260
 MARK_STRIP = 44
-POINTS = 600
+POINTS = 400
 
 
 def index_ticks(low: float, high: float, most: int = 6) -> list[float]:
@@ -183,8 +183,9 @@ def signal_mark(x: float, y: float, direction: str | None) -> str:
 
 
 def return_chart(days: list, points: list[tuple[float, float | None]], marks: list[dict[str, Any]]) -> dict[str, Any]:
-    """The days drawn and the portfolio's and benchmark's index (100 at the start) on each; `marks`: dicts with `day`,
-    `kind` ('signal' or 'resolution') and whatever the template shows of them."""
+    """The days drawn (date ordinals) and the portfolio's and benchmark's index (100 at the start) on each; `marks`:
+    dicts with `day` (a date within the days), `kind` ('signal' or 'resolution') and what the template shows of
+    them."""
     width = WIDE - RETURN_LEFT - RETURN_RIGHT
     bottom = RETURN_TOP + RETURN_PANEL
     strip_top = bottom + 28
@@ -193,13 +194,13 @@ def return_chart(days: list, points: list[tuple[float, float | None]], marks: li
                 "top": RETURN_TOP, "plot_width": width, "panel_height": RETURN_PANEL,
                 "empty_x": RETURN_LEFT + width / 2, "empty_y": RETURN_TOP + RETURN_PANEL / 2}
     start, end = days[0], days[-1]
-    span = max((end - start).days, 1)
+    span = max(end - start, 1)
     values = [v for pair in points for v in pair if v is not None]
     ticks = index_ticks(min(values + [100.0]), max(values + [100.0]))
     low, high = ticks[0], ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1
 
-    def x(day) -> float:
-        return round(RETURN_LEFT + width * (day - start).days / span, 1)
+    def x(day: int) -> float:
+        return round(RETURN_LEFT + width * (day - start) / span, 1)
 
     def y(value: float) -> float:
         return round(bottom - RETURN_PANEL * (value - low) / (high - low), 1)
@@ -208,14 +209,15 @@ def return_chart(days: list, points: list[tuple[float, float | None]], marks: li
     benchmark = " ".join(f"{x(day)},{y(point[1])}" for day, point in zip(days, points, strict=True)
                          if point[1] is not None)
     rows = {"signal": strip_top + 10, "resolution": strip_top + 30}
-    placed = [{**mark, "x": x(mark["day"]), "y": rows[mark["kind"]],
-               "path": signal_mark(x(mark["day"]), rows[mark["kind"]], mark.get("direction"))}
-              for mark in marks if start <= mark["day"] <= end]
+    placed = [{**mark, "x": x(mark["day"].toordinal()), "y": rows[mark["kind"]],
+               "path": signal_mark(x(mark["day"].toordinal()), rows[mark["kind"]], mark.get("direction"))}
+              for mark in marks]
     return {"empty": False, "width": WIDE, "height": strip_top + MARK_STRIP + 22, "left": RETURN_LEFT,
             "right": RETURN_LEFT + width, "top": RETURN_TOP, "bottom": bottom, "plot_width": width,
             "panel_height": RETURN_PANEL, "thesis": thesis, "benchmark": benchmark,
             "base_y": y(100), "ticks": [{"value": t, "y": y(t)} for t in ticks],
-            "date_ticks": [{"x": x(day), "label": label} for day, label in date_ticks(start, end)],
+            "date_ticks": [{"x": x(day.toordinal()), "label": label}
+                           for day, label in date_ticks(date.fromordinal(start), date.fromordinal(end))],
             "date_y": strip_top + MARK_STRIP + 14, "strip_top": strip_top, "strip_height": MARK_STRIP,
             "signal_y": rows["signal"], "resolution_y": rows["resolution"], "marks": placed,
             "end": {"x": x(end), "y": y(points[-1][0])}}

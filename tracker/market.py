@@ -1,16 +1,62 @@
-"""Theses and their prices from the database, handed to the arithmetic in `tracker.returns` (two queries for any
-number of theses)."""
+"""Theses and their prices from the database, handed to the arithmetic in `tracker.returns`.
+
+Prices change only when a file or a bundle is imported, and a thesis page reads every price of its tickers (ten
+years of ten companies are 25,000 rows, tens of milliseconds to read), so each process keeps the series it read,
+as packed arrays, for at most TIMEOUT and LOCAL_TICKERS tickers. They are checked against a generation number
+in the shared cache on every use: an import bumps it once it commits, so every process reads the prices afresh.
+"""
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import time
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
 from .charts import POINTS, return_chart
+from .formats import day as day_label
 from .models import Prediction, Price, Signal, Thesis, ThesisCompany
-from .returns import Holding, Performance, Series, index_on, performance, trading_days
+from .returns import Holding, Performance, Series, index_series, performance, trading_days
+
+GENERATION_KEY = "prices:generation"
+TIMEOUT = 10 * 60  # a bound on staleness for prices written around the imports (the admin, a shell)
+LOCAL_TICKERS = 256  # about 40 KB each for ten years
+LOCAL_CHARTS = 64  # thesis pages' figures, about 60 KB each
+_local: OrderedDict[str, tuple[int, float, Series]] = OrderedDict()  # ticker -> generation, read at, series
+_charts: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()  # what a thesis page was drawn from -> figures
+
+
+def invalidate_prices() -> None:
+    """Call inside the transaction that writes prices: every process's series retire when it commits."""
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet (or evicted): start one that no process's series carry
+        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+
+
+def _fresh_generation() -> int:
+    return int(timezone.now().timestamp() * 1_000_000)
+
+
+def _generation() -> int:
+    """The shared generation; a missing one (a new or emptied cache) is started afresh, never read as a default
+    that series read long ago could carry."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
 
 
 def holdings_of(theses: Iterable[Thesis]) -> dict[int, list[Holding]]:
@@ -25,63 +71,125 @@ def holdings_of(theses: Iterable[Thesis]) -> dict[int, list[Holding]]:
     return held
 
 
-def price_series(tickers: Iterable[str], since: date) -> dict[str, Series]:
-    """Each ticker's values (adjusted close, else close) from `since` on, in day order."""
-    days: dict[str, list[date]] = defaultdict(list)
-    values: dict[str, list[float]] = defaultdict(list)
-    rows = Price.objects.filter(ticker__in=set(tickers), day__gte=since).order_by("ticker", "day")
+def _load(tickers: set[str]) -> dict[str, Series]:
+    days: dict[str, array] = defaultdict(lambda: array("l"))
+    values: dict[str, array] = defaultdict(lambda: array("d"))
+    rows = Price.objects.filter(ticker__in=tickers).order_by("ticker", "day")
     for ticker, day, close, adj_close in rows.values_list("ticker", "day", "close", "adj_close"):
-        days[ticker].append(day)
+        days[ticker].append(day.toordinal())
         values[ticker].append(close if adj_close is None else adj_close)
-    return {ticker: (days[ticker], values[ticker]) for ticker in days}
+    return {ticker: (days[ticker], values[ticker]) for ticker in tickers}  # empty where none
+
+
+def price_series(tickers: Iterable[str], since: date | None = None) -> dict[str, Series]:
+    """Each ticker's values (adjusted close, else close) in day order, from `since` on (all when None); tickers
+    without prices are absent. One cache read, and one query when a ticker was not read since the last import."""
+    tickers = set(tickers)
+    generation, now = _generation(), time.monotonic()
+    series: dict[str, Series] = {}
+    for ticker in tickers:
+        entry = _local.get(ticker)
+        if entry is not None and entry[0] == generation and now - entry[1] < TIMEOUT:
+            series[ticker] = entry[2]
+            _local.move_to_end(ticker)
+    missing = tickers - set(series)
+    if missing:
+        for ticker, loaded in _load(missing).items():
+            series[ticker] = loaded
+            _local[ticker] = (generation, now, loaded)
+            _local.move_to_end(ticker)
+        while len(_local) > LOCAL_TICKERS:
+            _local.popitem(last=False)
+    start = since.toordinal() if since else 0
+    cut = {}
+    for ticker, (days, values) in series.items():
+        i = bisect_left(days, start)
+        if i < len(days):  # as lists: searching one is several times as fast as searching an array
+            cut[ticker] = (days[i:].tolist(), values[i:].tolist())
+    return cut
 
 
 def thesis_performances(theses: Iterable[Thesis]) -> dict[int, Performance]:
-    """The return of each thesis since it was opened."""
+    """The return of each thesis since it was opened (two queries, or one with the prices cached)."""
     theses = list(theses)
     if not theses:
         return {}
     held = holdings_of(theses)
     tickers = {h.ticker for hs in held.values() for h in hs if h.ticker} | {t.benchmark for t in theses}
-    prices = price_series(tickers, min(t.opened_on for t in theses))
+    prices = price_series(tickers)
     return {t.pk: performance(held[t.pk], prices, t.benchmark, t.opened_on) for t in theses}
 
 
-def latest_price_day() -> date | None:
-    return Price.objects.order_by("-day").values_list("day", flat=True).first()
+def month_ends(days: list[int]) -> list[int]:
+    """The indexes of the first day, of each month's last trading day, and of the last day: the data table's rows."""
+    if not days:
+        return []
+    first, last = date.fromordinal(days[0]), date.fromordinal(days[-1])
+    ends, year, month = [0], first.year, first.month
+    while (year, month) < (last.year, last.month):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        index = bisect_left(days, date(year, month, 1).toordinal()) - 1  # the last day before the next month
+        if index > ends[-1]:
+            ends.append(index)
+    return ends if ends[-1] == len(days) - 1 else [*ends, len(days) - 1]
 
 
-def month_ends(days: list[date]) -> list[int]:
-    """The index of the first day, of each month's last trading day, and of the last day: the data table's rows."""
-    keep = [i for i in range(len(days)) if i + 1 == len(days) or days[i + 1].month != days[i].month]
-    return [0, *keep] if days and keep[0] != 0 else keep
+def table_row(day: int, thesis: float, benchmark: float | None) -> dict[str, str]:
+    """One row of the chart's data table, written out here: a hundred and twenty rows through template filters
+    would cost more than the rest of the page."""
+    on = date.fromordinal(day)
+    return {"iso": on.isoformat(), "day": day_label(on), "thesis": f"{thesis:.1f}",
+            "benchmark": "—" if benchmark is None else f"{benchmark:.1f}"}
 
 
 def thesis_market(thesis: Thesis, predictions: list[Prediction], signals: list[Signal]) -> dict:
     """What the thesis page shows of prices: the return since it was opened, since each prediction was made and
-    since each signal, the chart and its data table (two queries)."""
-    held = holdings_of([thesis])[thesis.pk]
-    anchors = [thesis.opened_on, *(p.made_on for p in predictions), *(s.occurred_on for s in signals)]
-    prices = price_series({h.ticker for h in held if h.ticker} | {thesis.benchmark}, min(anchors))
-    result = performance(held, prices, thesis.benchmark, thesis.opened_on)
+    since each signal, the chart and its data table (one query for the links, one at most for the prices).
+
+    The figures depend only on the holdings, the dates and marks given here and the prices' generation, so each
+    process keeps the last LOCAL_CHARTS of them (for at most TIMEOUT), like the series."""
+    held = tuple(holdings_of([thesis])[thesis.pk])
+    marks = tuple([("signal", s.occurred_on, s.title, s.direction) for s in signals]
+                  + [("resolution", p.resolved_on, str(p), p.status) for p in predictions if p.resolved_on])
+    anchors = (thesis.opened_on, tuple(p.made_on for p in predictions), tuple(s.occurred_on for s in signals))
+    key, now = (_generation(), held, thesis.benchmark, anchors, marks), time.monotonic()
+    entry = _charts.get(key)
+    if entry is None or now - entry[0] >= TIMEOUT:
+        entry = (now, _market_figures(held, thesis.benchmark, anchors, marks))
+        _charts[key] = entry
+        while len(_charts) > LOCAL_CHARTS:
+            _charts.popitem(last=False)
+    _charts.move_to_end(key)
+    figures = entry[1]
+    return {**figures, "since_predictions": list(zip(predictions, figures["since_predictions"], strict=True)),
+            "since_signals": list(zip(signals, figures["since_signals"], strict=True))}
+
+
+def _market_figures(held: tuple[Holding, ...], benchmark: str, anchors: tuple, marks: tuple) -> dict:
+    opened_on, made_on, occurred_on = anchors
+    prices = price_series({h.ticker for h in held if h.ticker} | {benchmark})
+    result = performance(list(held), prices, benchmark, opened_on)
     days = trading_days(result, prices)
     tabled = month_ends(days)
     every = math.ceil(len(days) / POINTS) or 1
-    drawn = sorted({*range(0, len(days), every), *tabled, len(days) - 1}) if days else []
-    points = {i: index_on(result, prices, days[i]) for i in drawn}
-    marks = [{"day": s.occurred_on, "kind": "signal", "title": s.title, "direction": s.direction} for s in signals]
-    marks += [{"day": p.resolved_on, "kind": "resolution", "title": str(p), "status": p.status}
-              for p in predictions if p.resolved_on]
-    table = [{"day": days[i], "thesis": points[i][0], "benchmark": points[i][1]} for i in tabled]
+    drawn = sorted({*range(0, len(days), every), *tabled}) if days else []
+    points = dict(zip(drawn, index_series(result, prices, [days[i] for i in drawn]), strict=True))
+    marks = [{"kind": kind, "day": day, "title": title, "direction" if kind == "signal" else "status": how}
+             for kind, day, title, how in marks]
     legs = {leg.holding.company_id: leg for leg in result.legs}
     reasons = {holding.company_id: reason for holding, reason in result.left_out}
+
+    def on_chart(day: date) -> bool:
+        return bool(days) and days[0] <= day.toordinal() <= days[-1]
+
     return {
         "performance": result,
         "positions": [{"holding": h, "leg": legs.get(h.company_id), "left_out": reasons.get(h.company_id, "")}
                       for h in held],
-        "chart": return_chart([days[i] for i in drawn], [points[i] for i in drawn], marks),
-        "chart_table": table,
-        "marks_outside": [m for m in marks if not days or not days[0] <= m["day"] <= days[-1]],
-        "since_predictions": [(p, performance(held, prices, thesis.benchmark, p.made_on)) for p in predictions],
-        "since_signals": [(s, performance(held, prices, thesis.benchmark, s.occurred_on)) for s in signals],
+        "chart": return_chart([days[i] for i in drawn], [points[i] for i in drawn],
+                              [m for m in marks if on_chart(m["day"])]),
+        "chart_table": [table_row(days[i], *points[i]) for i in tabled],
+        "marks_outside": [m for m in marks if not on_chart(m["day"])],
+        "since_predictions": [performance(list(held), prices, benchmark, day) for day in made_on],
+        "since_signals": [performance(list(held), prices, benchmark, day) for day in occurred_on],
     }

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from .cache import invalidate_scoreboard
 from .limits import EARLIEST_DATE
+from .market import invalidate_prices
 from .models import Price
 from .validators import normal_ticker, validate_ticker
 
@@ -244,6 +245,7 @@ def store(rows: list[Row]) -> PriceReport:
         Price.objects.bulk_create(writes, batch_size=2_000, update_conflicts=True, unique_fields=["ticker", "day"],
                                   update_fields=["close", "adj_close"])
         if writes:
+            invalidate_prices()
             invalidate_scoreboard()  # the theses table shows returns
     return report
 

@@ -27,7 +27,9 @@ from statistics import fmean
 
 LONG, SHORT = "long", "short"
 
-Series = tuple[list[date], list[float]]  # a ticker's days in order, and its value on each
+# A ticker's days in order, as date ordinals (date.toordinal: the arithmetic never builds date objects, which is most
+# of the cost with ten years of prices), and its value on each.
+Series = tuple[list[int], list[float]]
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,21 @@ class Holding:
 
 @dataclass(frozen=True)
 class Leg:
-    """One priced company in the portfolio."""
+    """One priced company in the portfolio (or the benchmark)."""
 
     holding: Holding
-    bought_on: date
+    bought: int  # ordinal of the day it was bought
     bought_at: float
-    last_on: date  # its last price on or before the end
+    last: int  # ordinal of its last price on or before the end
     last_at: float
+
+    @property
+    def bought_on(self) -> date:
+        return date.fromordinal(self.bought)
+
+    @property
+    def last_on(self) -> date:
+        return date.fromordinal(self.last)
 
     @property
     def stock_return(self) -> float:
@@ -61,13 +71,21 @@ class Leg:
 @dataclass(frozen=True)
 class Performance:
     since: date
-    start_date: date | None = None
-    end_date: date | None = None
+    start: int | None = None  # ordinals of the first and last trading day counted
+    end: int | None = None
     legs: list[Leg] = field(default_factory=list)
     left_out: list[tuple[Holding, str]] = field(default_factory=list)  # and why
     benchmark: str = ""
     benchmark_leg: Leg | None = None
     benchmark_missing: str = ""  # why there is no benchmark return
+
+    @property
+    def start_date(self) -> date | None:
+        return None if self.start is None else date.fromordinal(self.start)
+
+    @property
+    def end_date(self) -> date | None:
+        return None if self.end is None else date.fromordinal(self.end)
 
     @property
     def ret(self) -> float | None:
@@ -86,7 +104,7 @@ class Performance:
     @property
     def starts_late(self) -> bool:
         """The first price comes after the date asked for by more than a weekend or a holiday."""
-        return self.start_date is not None and (self.start_date - self.since).days > 4
+        return self.start is not None and self.start - self.since.toordinal() > 4
 
     def as_row(self) -> dict:
         """The figures the command line and the downloads print (returns as fractions; None without prices)."""
@@ -96,16 +114,16 @@ class Performance:
 
 def series_of(rows: list[tuple[date, float]]) -> Series:
     """A series from (day, value) pairs in day order."""
-    return [day for day, _ in rows], [value for _, value in rows]
+    return [day.toordinal() for day, _ in rows], [value for _, value in rows]
 
 
-def first_on_or_after(series: Series, day: date) -> tuple[date, float] | None:
+def first_on_or_after(series: Series, day: int) -> tuple[int, float] | None:
     days, values = series
     i = bisect_left(days, day)
     return (days[i], values[i]) if i < len(days) else None
 
 
-def last_on_or_before(series: Series, day: date) -> tuple[date, float] | None:
+def last_on_or_before(series: Series, day: int) -> tuple[int, float] | None:
     days, values = series
     i = bisect_right(days, day) - 1
     return (days[i], values[i]) if i >= 0 else None
@@ -114,9 +132,10 @@ def last_on_or_before(series: Series, day: date) -> tuple[date, float] | None:
 def performance(holdings: list[Holding], prices: dict[str, Series], benchmark: str, since: date) -> Performance:
     """The buy-and-hold, equal-weight return of `holdings` from the first trading day on or after `since`."""
     left_out, firsts = [], []
+    day = since.toordinal()
     for holding in holdings:
         series = prices.get(holding.ticker) if holding.ticker else None
-        first = first_on_or_after(series, since) if series and series[0] else None
+        first = first_on_or_after(series, day) if series and series[0] else None
         if not holding.ticker:
             left_out.append((holding, "no ticker"))
         elif not series or not series[0]:
@@ -127,54 +146,61 @@ def performance(holdings: list[Holding], prices: dict[str, Series], benchmark: s
             firsts.append((holding, first))
     if not firsts:
         return Performance(since=since, left_out=left_out, benchmark=benchmark)
-    start = min(day for _, (day, _) in firsts)
+    start = min(first for _, (first, _) in firsts)
     end = max(prices[h.ticker][0][-1] for h, _ in firsts)
-    legs = []
-    for holding, (bought_on, bought_at) in firsts:
-        last_on, last_at = last_on_or_before(prices[holding.ticker], end)
-        legs.append(Leg(holding, bought_on, bought_at, last_on, last_at))
+    legs = [Leg(holding, bought, bought_at, *last_on_or_before(prices[holding.ticker], end))
+            for holding, (bought, bought_at) in firsts]
     bench_series = prices.get(benchmark)
     bench_leg, missing = None, ""
     bought = first_on_or_after(bench_series, start) if bench_series and bench_series[0] else None
     if not bench_series or not bench_series[0]:
         missing = f"no prices for {benchmark}"
     elif bought is None or bought[0] > end:
-        missing = f"no prices for {benchmark} between {start.isoformat()} and {end.isoformat()}"
+        missing = (f"no prices for {benchmark} between {date.fromordinal(start).isoformat()} and "
+                   f"{date.fromordinal(end).isoformat()}")
     else:
-        last = last_on_or_before(bench_series, end)
-        bench_leg = Leg(Holding(benchmark, benchmark, LONG), bought[0], bought[1], last[0], last[1])
-    return Performance(since=since, start_date=start, end_date=end, legs=legs, left_out=left_out,
-                       benchmark=benchmark, benchmark_leg=bench_leg, benchmark_missing=missing)
+        bench_leg = Leg(Holding(benchmark, benchmark, LONG), *bought, *last_on_or_before(bench_series, end))
+    return Performance(since=since, start=start, end=end, legs=legs, left_out=left_out, benchmark=benchmark,
+                       benchmark_leg=bench_leg, benchmark_missing=missing)
 
 
-def index_on(result: Performance, prices: dict[str, Series], day: date) -> tuple[float, float | None]:
-    """The portfolio and the benchmark on `day`, both rebased to 100 at the start: what the chart draws.
+def _growths(leg: Leg, series: Series, days: list[int]) -> list[float]:
+    """Value on each day / value when bought: 1 until it is bought, the last value carried forward after."""
+    held, values, bought, at = series[0], series[1], leg.bought, leg.bought_at
+    return [values[bisect_right(held, day) - 1] / at if day >= bought else 1.0 for day in days]
 
-    The portfolio's value is the mean of its legs' values, each 1 when bought (and until then), then
-    value / bought-at when held long and 2 - value / bought-at when held short (what a short position is worth:
-    its stake plus what the stock lost), so it ends at 100 x (1 + the return)."""
-    parts = []
+
+def index_series(result: Performance, prices: dict[str, Series], days: list[int]) -> list[tuple[float, float | None]]:
+    """The portfolio and the benchmark on each of `days` (ordinals), both rebased to 100 at the start: what the
+    chart draws.
+
+    The portfolio's value is the mean of its legs' values, each 1 when bought (and until then), then g = value /
+    bought-at when held long and 2 - g when held short (what a short position is worth: its stake plus what the
+    stock lost), so it ends at 100 x (1 + the return)."""
+    if not result.legs:
+        return []
+    legs = []
     for leg in result.legs:
-        last = last_on_or_before(prices[leg.holding.ticker], day) if day >= leg.bought_on else None
-        growth = last[1] / leg.bought_at if last else 1.0
-        parts.append(growth if leg.holding.direction == LONG else 2 - growth)
-    bench = None
-    if result.benchmark_leg is not None:
-        leg = result.benchmark_leg
-        last = last_on_or_before(prices[leg.holding.ticker], day) if day >= leg.bought_on else None
-        bench = 100 * (last[1] / leg.bought_at if last else 1.0)
-    return 100 * fmean(parts), bench
+        growths = _growths(leg, prices[leg.holding.ticker], days)
+        legs.append(growths if leg.holding.direction == LONG else [2 - g for g in growths])
+    scale = 100 / len(legs)
+    portfolio = [scale * sum(parts) for parts in zip(*legs, strict=True)]
+    bench = result.benchmark_leg
+    if bench is None:
+        return [(value, None) for value in portfolio]
+    benchmark = _growths(bench, prices[bench.holding.ticker], days)
+    return [(value, 100 * b) for value, b in zip(portfolio, benchmark, strict=True)]
 
 
-def trading_days(result: Performance, prices: dict[str, Series]) -> list[date]:
-    """Every day from the start to the end on which any priced company or the benchmark has a price."""
-    if result.start_date is None:
+def trading_days(result: Performance, prices: dict[str, Series]) -> list[int]:
+    """Every day (ordinal) from the start to the end on which any priced company or the benchmark has a price."""
+    if result.start is None:
         return []
     tickers = {leg.holding.ticker for leg in result.legs}
     if result.benchmark_leg is not None:
         tickers.add(result.benchmark)
-    found: set[date] = set()
+    found: set[int] = set()
     for ticker in tickers:
         days = prices[ticker][0]
-        found.update(days[bisect_left(days, result.start_date):bisect_right(days, result.end_date)])
+        found.update(days[bisect_left(days, result.start):bisect_right(days, result.end)])
     return sorted(found)
