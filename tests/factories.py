@@ -7,7 +7,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
-from tracker.models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
+from tracker.models import (
+    Company,
+    Forecast,
+    Person,
+    Prediction,
+    Price,
+    Quote,
+    ResolutionEvent,
+    Signal,
+    Source,
+    Tag,
+    Thesis,
+)
 from tracker.roles import create_roles
 
 _n = count(1)
@@ -75,5 +87,5 @@ def empty_the_database() -> None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
-        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Source, Person, Company, Tag):
+        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Source, Person, Company, Tag, Price):
             model.objects.all().delete()
