@@ -13,6 +13,7 @@ from tracker.models import (
     Person,
     Prediction,
     Price,
+    PriceSeries,
     Quote,
     ResolutionEvent,
     Signal,
@@ -87,5 +88,6 @@ def empty_the_database() -> None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
-        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Source, Person, Company, Tag, Price):
+        for model in (Forecast, ResolutionEvent, Signal, Prediction, Thesis, Quote, Source, Person, Company, Tag, Price,
+                      PriceSeries):
             model.objects.all().delete()

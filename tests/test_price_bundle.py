@@ -8,6 +8,7 @@ import pytest
 from tests.factories import empty_the_database, make_company, make_thesis
 from tracker.bundle import FORMAT, BundleError, export_bundle, import_bundle
 from tracker.models import Price, Thesis, ThesisCompany
+from tracker.prices import Row, store
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +19,8 @@ def thesis_with_prices():
     alpha, beta = make_company(key="alpha", ticker="AAA"), make_company(key="beta", ticker="BBB")
     thesis.companies.add(alpha, beta)
     ThesisCompany.objects.filter(thesis=thesis, company=beta).update(direction="long")
-    Price.objects.bulk_create([Price(ticker="AAA", day=date(2026, 1, 5), close=10.25, adj_close=10.1),
-                               Price(ticker="AAA", day=date(2026, 1, 6), close=11, adj_close=None),
-                               Price(ticker="QQQ", day=date(2026, 1, 5), close=0.1 + 0.2)])
+    store([Row("AAA", date(2026, 1, 5), 10.25, 10.1), Row("AAA", date(2026, 1, 6), 11, None),
+           Row("QQQ", date(2026, 1, 5), 0.1 + 0.2, None)])
     return thesis
 
 

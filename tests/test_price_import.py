@@ -127,7 +127,8 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path, capsys, settings):
       "line 1: no Close column (expected Date, Open, High, Low, Close, Volume (Stooq) or Date, Open, High, Low, "
       "Close, Adj Close, Volume (Yahoo), with an optional Ticker column)"]),
     (STOOQ, (), ["the file has no Ticker column: say which ticker its prices are for"]),
-    (TICKERS, ("--ticker", "SPY"), ["the file has a Ticker column, so it names its own tickers: give no ticker with it"]),
+    (TICKERS, ("--ticker", "SPY"),
+     ["the file has a Ticker column, so it names its own tickers: give no ticker with it"]),
     (STOOQ, ("--ticker", "not a ticker"),
      ["the ticker 'NOT A TICKER' is not a ticker: use capital letters, digits and . - ^ = only"]),
     (b"Date,Close\n", ("--ticker", "A"), ["the file has a header but no prices"]),

@@ -9,7 +9,8 @@ from tracker.returns import LONG, SHORT, Holding, index_series, performance, ser
 D = date  # short: many dates below
 
 # Mon 5 Jan 2026 to Fri 9 Jan; 12 Jan is the next Monday.
-MON, TUE, WED, THU, FRI, NEXT_MON = D(2026, 1, 5), D(2026, 1, 6), D(2026, 1, 7), D(2026, 1, 8), D(2026, 1, 9), D(2026, 1, 12)
+MON, TUE, WED, THU, FRI = (D(2026, 1, day) for day in range(5, 10))
+NEXT_MON = D(2026, 1, 12)
 
 
 def prices(**tickers: list[tuple[date, float]]) -> dict:
@@ -17,7 +18,8 @@ def prices(**tickers: list[tuple[date, float]]) -> dict:
 
 
 def held(*specs: tuple[str, str]) -> list[Holding]:
-    return [Holding(f"Company {ticker}", ticker, direction, company_id=i) for i, (ticker, direction) in enumerate(specs)]
+    return [Holding(f"Company {ticker}", ticker, direction, company_id=i)
+            for i, (ticker, direction) in enumerate(specs)]
 
 
 def test_a_long_thesis_earns_the_mean_of_its_companies_returns_and_the_excess_is_against_the_benchmark():

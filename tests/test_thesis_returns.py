@@ -7,14 +7,15 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import make_company, make_prediction, make_signal, make_thesis
+from tracker import market
 from tracker.models import Price, Thesis, ThesisCompany
+from tracker.prices import Row, store
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +23,14 @@ START = date(2026, 1, 5)  # a Monday
 
 
 def daily(ticker: str, closes: list[float], first: date = START, adjusted: bool = False) -> None:
-    """Prices on consecutive weekdays from `first`."""
+    """Prices on consecutive weekdays from `first`, stored as an import stores them."""
     rows, day = [], first
     for close in closes:
         while day.weekday() >= 5:
             day += timedelta(days=1)
-        rows.append(Price(ticker=ticker, day=day, close=close * (2 if adjusted else 1),
-                          adj_close=close if adjusted else None))
+        rows.append(Row(ticker, day, close * (2 if adjusted else 1), close if adjusted else None))
         day += timedelta(days=1)
-    Price.objects.bulk_create(rows)
+    store(rows)
 
 
 @pytest.fixture
@@ -75,8 +75,10 @@ def test_the_chart_marks_signals_and_resolutions_and_has_a_data_table(client, me
     assert len(re.findall(r'data-mark="resolution"', html)) == 1
     assert "<title>6 Jan 2026: Fab opens (supports)</title>" in html
     # The data table: the first day and each month's last trading day.
-    assert '<tr><th scope="row"><time datetime="2026-01-05">5 Jan 2026</time></th><td class="num">100.0</td><td class="num">100.0</td></tr>' in html
-    assert '<time datetime="2026-01-07">7 Jan 2026</time></th><td class="num">105.0</td><td class="num">105.0</td>' in html
+    assert ('<tr><th scope="row"><time datetime="2026-01-05">5 Jan 2026</time></th><td class="num">100.0</td>'
+            '<td class="num">100.0</td></tr>') in html
+    assert ('<time datetime="2026-01-07">7 Jan 2026</time></th><td class="num">105.0</td>'
+            '<td class="num">105.0</td>') in html
     # Since the prediction (made before the first price: from 5 Jan) and since the signal (from 6 Jan).
     assert "Prediction: <a" in html and "Signal (supports): Fab opens" in html
 
@@ -155,8 +157,9 @@ def test_the_thesis_page_makes_the_same_queries_for_two_priced_companies_or_ten(
     client.get(priced.get_absolute_url())  # sessions and the like, once
 
     def queries() -> tuple[int, int]:
-        """Right after an import (no prices read yet), then once they are."""
-        cache.clear()  # as a new generation does
+        """In a fresh process (no prices read yet), then once they are."""
+        market._local.clear()
+        market._charts.clear()
         with CaptureQueriesContext(connection) as cold:
             client.get(priced.get_absolute_url())
         with CaptureQueriesContext(connection) as warm:

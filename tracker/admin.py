@@ -84,9 +84,21 @@ class ThesisAdmin(VersionedAdmin):
 
 @admin.register(Price)
 class PriceAdmin(admin.ModelAdmin):
+    """Read-only: prices change by imports, which keep each ticker's PriceSeries (and so every cached series) in
+    step; a price edited here would not be."""
+
     list_display = ["ticker", "day", "close", "adj_close"]
     list_filter = ["ticker"]
     date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ResolutionEventInline(admin.TabularInline):

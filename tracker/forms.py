@@ -17,6 +17,7 @@ from .editing import update_if_unchanged
 from .fields import form_field
 from .formats import day
 from .limits import bounds, namesakes
+from .market import priced_links
 from .models import (
     Company,
     Forecast,
@@ -419,8 +420,7 @@ class PositionsForm(forms.Form):
     def __init__(self, *args, thesis: Thesis, **kwargs):
         super().__init__(*args, **kwargs)
         self.thesis = thesis
-        self.links = list(ThesisCompany.objects.filter(thesis=thesis).select_related("company")
-                          .order_by("company__name", "company_id"))
+        self.links = list(priced_links(ThesisCompany.objects.filter(thesis=thesis)).order_by("company__name", "pk"))
         self.initial["version"] = thesis.version
         as_stance = f"As the stance says ({thesis.default_direction})"
         for link in self.links:

@@ -2,8 +2,9 @@
 
 Prices change only when a file or a bundle is imported, and a thesis page reads every price of its tickers (ten
 years of ten companies are 25,000 rows, tens of milliseconds to read), so each process keeps the series it read,
-as packed arrays, for at most TIMEOUT and LOCAL_TICKERS tickers. They are checked against a generation number
-in the shared cache on every use: an import bumps it once it commits, so every process reads the prices afresh.
+as packed arrays, for at most TIMEOUT and LOCAL_TICKERS tickers, and uses one only while its ticker's PriceSeries
+`changed_at` (which every import sets, in its own transaction) is the one it was read at. The moments come with
+the thesis's links, in the same query.
 """
 
 from __future__ import annotations
@@ -14,61 +15,48 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
-from django.core.cache import cache
-from django.db import transaction
-from django.utils import timezone
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Trim, Upper
 
 from .charts import POINTS, return_chart
 from .formats import day as day_label
-from .models import Prediction, Price, Signal, Thesis, ThesisCompany
+from .models import Prediction, Price, PriceSeries, Signal, Thesis, ThesisCompany
 from .returns import Holding, Performance, Series, index_series, performance, trading_days
 
-GENERATION_KEY = "prices:generation"
 TIMEOUT = 10 * 60  # a bound on staleness for prices written around the imports (the admin, a shell)
 LOCAL_TICKERS = 256  # about 40 KB each for ten years
 LOCAL_CHARTS = 64  # thesis pages' figures, about 60 KB each
-_local: OrderedDict[str, tuple[int, float, Series]] = OrderedDict()  # ticker -> generation, read at, series
+_local: OrderedDict[str, tuple[datetime, float, Series]] = OrderedDict()  # ticker -> changed at, read at, series
 _charts: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()  # what a thesis page was drawn from -> figures
 
 
-def invalidate_prices() -> None:
-    """Call inside the transaction that writes prices: every process's series retire when it commits."""
-    transaction.on_commit(_bump)
+def priced_links(links: QuerySet[ThesisCompany]) -> QuerySet[ThesisCompany]:
+    """Links with their companies and theses, and when the prices of the company's ticker and of the thesis's
+    benchmark last changed (None: no prices)."""
+    def changed(ticker) -> Subquery:
+        return Subquery(PriceSeries.objects.filter(ticker=ticker).values("changed_at")[:1])
+
+    return links.select_related("thesis", "company").annotate(
+        prices_changed=changed(Upper(Trim(OuterRef("company__ticker")))),
+        benchmark_changed=changed(OuterRef("thesis__benchmark")))
 
 
-def _bump() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # no generation yet (or evicted): start one that no process's series carry
-        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
-
-
-def _fresh_generation() -> int:
-    return int(timezone.now().timestamp() * 1_000_000)
-
-
-def _generation() -> int:
-    """The shared generation; a missing one (a new or emptied cache) is started afresh, never read as a default
-    that series read long ago could carry."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
-
-
-def holdings_of(theses: Iterable[Thesis]) -> dict[int, list[Holding]]:
-    """Each thesis's companies as held: its ticker and its direction (its own, or the stance's)."""
-    theses = {t.pk: t for t in theses}
-    held: dict[int, list[Holding]] = {pk: [] for pk in theses}
-    links = ThesisCompany.objects.filter(thesis_id__in=theses).select_related("company").order_by(
-        "company__name", "company_id")
+def versions_of(links: Iterable[ThesisCompany]) -> dict[str, datetime]:
+    """When each priced ticker of these links (companies and benchmarks) last changed."""
+    versions = {}
     for link in links:
-        held[link.thesis_id].append(Holding(link.company.name, link.company.price_ticker,
-                                            link.held(theses[link.thesis_id]), link.company_id))
-    return held
+        if link.prices_changed is not None:
+            versions[link.company.price_ticker] = link.prices_changed
+        if link.benchmark_changed is not None:
+            versions[link.thesis.benchmark] = link.benchmark_changed
+    return versions
+
+
+def _holdings(thesis: Thesis, links: Iterable[ThesisCompany]) -> list[Holding]:
+    return [Holding(link.company.name, link.company.price_ticker, link.held(thesis), link.company_id)
+            for link in links]
 
 
 def _load(tickers: set[str]) -> dict[str, Series]:
@@ -81,42 +69,43 @@ def _load(tickers: set[str]) -> dict[str, Series]:
     return {ticker: (days[ticker], values[ticker]) for ticker in tickers}  # empty where none
 
 
-def price_series(tickers: Iterable[str], since: date | None = None) -> dict[str, Series]:
-    """Each ticker's values (adjusted close, else close) in day order, from `since` on (all when None); tickers
-    without prices are absent. One cache read, and one query when a ticker was not read since the last import."""
-    tickers = set(tickers)
-    generation, now = _generation(), time.monotonic()
+def price_series(versions: dict[str, datetime]) -> dict[str, Series]:
+    """Each ticker's values (adjusted close, else close) in day order, for the tickers `versions` gives with when
+    they last changed: one query when one changed since this process last read it, else none."""
+    tickers, now = set(versions), time.monotonic()
     series: dict[str, Series] = {}
     for ticker in tickers:
         entry = _local.get(ticker)
-        if entry is not None and entry[0] == generation and now - entry[1] < TIMEOUT:
+        if entry is not None and entry[0] == versions[ticker] and now - entry[1] < TIMEOUT:
             series[ticker] = entry[2]
             _local.move_to_end(ticker)
     missing = tickers - set(series)
     if missing:
         for ticker, loaded in _load(missing).items():
             series[ticker] = loaded
-            _local[ticker] = (generation, now, loaded)
+            _local[ticker] = (versions[ticker], now, loaded)
             _local.move_to_end(ticker)
         while len(_local) > LOCAL_TICKERS:
             _local.popitem(last=False)
-    start = since.toordinal() if since else 0
-    cut = {}
-    for ticker, (days, values) in series.items():
-        i = bisect_left(days, start)
-        if i < len(days):  # as lists: searching one is several times as fast as searching an array
-            cut[ticker] = (days[i:].tolist(), values[i:].tolist())
-    return cut
+    # As lists: searching one is several times as fast as searching an array.
+    return {ticker: (days.tolist(), values.tolist()) for ticker, (days, values) in series.items() if days}
 
 
 def thesis_performances(theses: Iterable[Thesis]) -> dict[int, Performance]:
-    """The return of each thesis since it was opened (two queries, or one with the prices cached)."""
+    """The return of each thesis since it was opened (one query, and one more for prices not read yet)."""
+    theses = {t.pk: t for t in theses}
+    links = list(priced_links(ThesisCompany.objects.filter(thesis_id__in=theses)).order_by("company__name", "pk"))
+    return performances_of(theses.values(), links)
+
+
+def performances_of(theses: Iterable[Thesis], links: list[ThesisCompany]) -> dict[int, Performance]:
+    """The return of each thesis since it was opened, from its `priced_links`."""
     theses = list(theses)
-    if not theses:
-        return {}
-    held = holdings_of(theses)
-    tickers = {h.ticker for hs in held.values() for h in hs if h.ticker} | {t.benchmark for t in theses}
-    prices = price_series(tickers)
+    held: dict[int, list[Holding]] = {t.pk: [] for t in theses}
+    by_pk = {t.pk: t for t in theses}
+    for link in links:
+        held[link.thesis_id] += _holdings(by_pk[link.thesis_id], [link])
+    prices = price_series(versions_of(links))
     return {t.pk: performance(held[t.pk], prices, t.benchmark, t.opened_on) for t in theses}
 
 
@@ -142,20 +131,23 @@ def table_row(day: int, thesis: float, benchmark: float | None) -> dict[str, str
             "benchmark": "—" if benchmark is None else f"{benchmark:.1f}"}
 
 
-def thesis_market(thesis: Thesis, predictions: list[Prediction], signals: list[Signal]) -> dict:
+def thesis_market(thesis: Thesis, predictions: list[Prediction], signals: list[Signal],
+                  links: list[ThesisCompany]) -> dict:
     """What the thesis page shows of prices: the return since it was opened, since each prediction was made and
-    since each signal, the chart and its data table (one query for the links, one at most for the prices).
+    since each signal, the chart and its data table. `links`: the thesis's `priced_links`. No query, or one for
+    prices this process has not read since they last changed.
 
-    The figures depend only on the holdings, the dates and marks given here and the prices' generation, so each
+    The figures depend only on the holdings, the dates and marks given here and the prices' versions, so each
     process keeps the last LOCAL_CHARTS of them (for at most TIMEOUT), like the series."""
-    held = tuple(holdings_of([thesis])[thesis.pk])
+    held = tuple(_holdings(thesis, links))
+    versions = versions_of(links)
     marks = tuple([("signal", s.occurred_on, s.title, s.direction) for s in signals]
                   + [("resolution", p.resolved_on, str(p), p.status) for p in predictions if p.resolved_on])
     anchors = (thesis.opened_on, tuple(p.made_on for p in predictions), tuple(s.occurred_on for s in signals))
-    key, now = (_generation(), held, thesis.benchmark, anchors, marks), time.monotonic()
+    key, now = (tuple(sorted(versions.items())), held, thesis.benchmark, anchors, marks), time.monotonic()
     entry = _charts.get(key)
     if entry is None or now - entry[0] >= TIMEOUT:
-        entry = (now, _market_figures(held, thesis.benchmark, anchors, marks))
+        entry = (now, _market_figures(held, thesis.benchmark, anchors, marks, versions))
         _charts[key] = entry
         while len(_charts) > LOCAL_CHARTS:
             _charts.popitem(last=False)
@@ -165,9 +157,10 @@ def thesis_market(thesis: Thesis, predictions: list[Prediction], signals: list[S
             "since_signals": list(zip(signals, figures["since_signals"], strict=True))}
 
 
-def _market_figures(held: tuple[Holding, ...], benchmark: str, anchors: tuple, marks: tuple) -> dict:
+def _market_figures(held: tuple[Holding, ...], benchmark: str, anchors: tuple, marks: tuple,
+                    versions: dict[str, int]) -> dict:
     opened_on, made_on, occurred_on = anchors
-    prices = price_series({h.ticker for h in held if h.ticker} | {benchmark})
+    prices = price_series(versions)
     result = performance(list(held), prices, benchmark, opened_on)
     days = trading_days(result, prices)
     tabled = month_ends(days)

@@ -316,6 +316,25 @@ class Price(models.Model):
         return self.adj_close if self.adj_close is not None else self.close
 
 
+class PriceSeries(models.Model):
+    """What is stored of one ticker's prices, kept by every import in the transaction that writes them: how many
+    days, from when to when, and when they last changed, which tells a series read before that it is stale (a
+    moment, not a counter: a counter would start again at 1 after a restore into an emptied database)."""
+
+    ticker = models.CharField(max_length=TICKER_LENGTH, unique=True, validators=[validate_ticker])
+    changed_at = models.DateTimeField()
+    days = models.PositiveIntegerField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        ordering = ["ticker"]
+        verbose_name_plural = "price series"
+
+    def __str__(self) -> str:
+        return f"{self.ticker}: {self.days} days, {self.first_day} to {self.last_day}"
+
+
 class PredictionQuerySet(models.QuerySet):
     def open(self) -> PredictionQuerySet:
         return self.filter(status=Prediction.Status.OPEN)

@@ -18,12 +18,12 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from .cache import invalidate_scoreboard
 from .limits import EARLIEST_DATE
-from .market import invalidate_prices
-from .models import Price
+from .models import Price, PriceSeries
 from .validators import normal_ticker, validate_ticker
 
 # Header names as written (case, spacing and underscores aside) -> the column they are.
@@ -245,9 +245,20 @@ def store(rows: list[Row]) -> PriceReport:
         Price.objects.bulk_create(writes, batch_size=2_000, update_conflicts=True, unique_fields=["ticker", "day"],
                                   update_fields=["close", "adj_close"])
         if writes:
-            invalidate_prices()
+            _describe({w.ticker for w in writes})
             invalidate_scoreboard()  # the theses table shows returns
     return report
+
+
+def _describe(tickers: set[str]) -> None:
+    """Bring the PriceSeries rows of `tickers` up to date, marked as changed now (two queries)."""
+    now = timezone.now()
+    spans = Price.objects.filter(ticker__in=tickers).order_by().values("ticker").annotate(
+        n=Count("pk"), first=Min("day"), last=Max("day"))
+    PriceSeries.objects.bulk_create(
+        [PriceSeries(ticker=s["ticker"], changed_at=now, days=s["n"], first_day=s["first"], last_day=s["last"])
+         for s in spans],
+        update_conflicts=True, unique_fields=["ticker"], update_fields=["changed_at", "days", "first_day", "last_day"])
 
 
 def import_prices(raw: bytes, ticker: str = "") -> PriceReport:

@@ -58,8 +58,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .market import thesis_performances
-from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis
+from .market import performances_of, priced_links
+from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis, ThesisCompany
 
 Status = Prediction.Status
 SCORED = [Status.TRUE, Status.FALSE]
@@ -377,17 +377,19 @@ def group_rows() -> dict[str, list[dict[str, Any]]]:
 
 
 def with_returns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The theses table's rows with each thesis's return since it was opened and its benchmark's (three
-    queries, none when there are no rows)."""
+    """The theses table's rows with each thesis's return since it was opened and its benchmark's (one query, and
+    one for prices not read yet; none when there are no rows)."""
     if not rows:
         return rows
-    theses = list(Thesis.objects.filter(key__in=[row["key"] for row in rows]))
-    returns = thesis_performances(theses)
-    by_key = {t.key: returns[t.pk] for t in theses}
+    links = list(priced_links(ThesisCompany.objects.filter(thesis__key__in=[row["key"] for row in rows]))
+                 .order_by("company__name", "pk"))
+    theses = {link.thesis.pk: link.thesis for link in links}  # a thesis without companies has no return
+    figures_of = performances_of(theses.values(), links)
+    returns = {thesis.key: figures_of[pk] for pk, thesis in theses.items()}
     for row in rows:
-        figures = by_key[row["key"]]
-        row.update({"return": figures.ret, "benchmark": figures.benchmark,
-                    "benchmark_return": figures.benchmark_return, "excess": figures.excess})
+        figures = returns.get(row["key"])
+        row.update({"return": figures and figures.ret, "benchmark": figures.benchmark if figures else None,
+                    "benchmark_return": figures and figures.benchmark_return, "excess": figures and figures.excess})
     return rows
 
 

@@ -56,6 +56,18 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.CreateModel(
+            name="PriceSeries",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ticker", models.CharField(max_length=20, unique=True, validators=[TICKER])),
+                ("changed_at", models.DateTimeField()),
+                ("days", models.PositiveIntegerField()),
+                ("first_day", models.DateField()),
+                ("last_day", models.DateField()),
+            ],
+            options={"verbose_name_plural": "price series", "ordering": ["ticker"]},
+        ),
         # The auto-created link table already has these columns and this unique pair: only the state changes.
         migrations.SeparateDatabaseAndState(
             state_operations=[

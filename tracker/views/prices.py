@@ -3,13 +3,12 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tracker.forms import PriceImportForm
-from tracker.models import Price
+from tracker.models import PriceSeries
 from tracker.prices import PriceFileError, import_prices
 
 PROBLEMS_SHOWN = 50  # a file wrong on every line would otherwise fill the page with thousands
@@ -33,8 +32,7 @@ def price_import(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Imported {upload.name}: {report.summary()}.")
                 return redirect("price_import")
-    stored = (Price.objects.order_by("ticker").values("ticker")
-              .annotate(days=Count("pk"), first=Min("day"), last=Max("day")))
+    stored = PriceSeries.objects.order_by("ticker")
     return render(request, "prices/import.html", {
         "form": form, "problems": problems[:PROBLEMS_SHOWN], "more": max(len(problems) - PROBLEMS_SHOWN, 0),
         "total": len(problems), "stored": stored, "max_bytes": settings.PRICES_MAX_BYTES,

@@ -46,7 +46,7 @@ def thesis_context(request: HttpRequest, thesis: Thesis, **extra) -> dict:
     attach_forecast_views(predictions, request.user)
     signals = list(thesis.signals.order_by("-occurred_on", "-id"))
     positions_form = extra.pop("positions_form", None) or PositionsForm(thesis=thesis)
-    market = thesis_market(thesis, predictions, signals)  # shared with later requests: read, never changed
+    market = thesis_market(thesis, predictions, signals, positions_form.links)  # shared with later requests: read only
     return {
         **market,
         "positions": [{**row, "field": positions_form[PositionsForm.name_for(row["holding"].company_id)]}
