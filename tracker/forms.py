@@ -19,6 +19,7 @@ from .formats import day
 from .limits import bounds, namesakes
 from .market import priced_links
 from .models import (
+    DEFAULT_BENCHMARK,
     Company,
     Forecast,
     Person,
@@ -275,6 +276,11 @@ class ThesisForm(PickerForm, KeyedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quotes"].queryset = quote_choices()
+        self.fields["benchmark"].required = False
+        self.fields["benchmark"].help_text += f" Left blank: {DEFAULT_BENCHMARK}."
+
+    def clean_benchmark(self) -> str:
+        return self.cleaned_data["benchmark"] or DEFAULT_BENCHMARK
 
 
 TAG_LENGTH = Tag._meta.get_field("name").max_length
