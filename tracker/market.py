@@ -32,6 +32,18 @@ _local: OrderedDict[str, tuple[datetime, float, Series]] = OrderedDict()  # tick
 _charts: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()  # what a thesis page was drawn from -> figures
 
 
+def _remember(memo: OrderedDict, key, entry, most: int) -> None:
+    """Keep `entry` as the most recently used, dropping the least recently used past `most`. Safe in a threaded
+    server: a key another thread dropped meanwhile is simply set again."""
+    memo[key] = entry
+    try:
+        memo.move_to_end(key)
+        while len(memo) > most:
+            memo.popitem(last=False)
+    except KeyError:
+        pass
+
+
 def priced_links(links: QuerySet[ThesisCompany]) -> QuerySet[ThesisCompany]:
     """Links with their companies and theses, and when the prices of the company's ticker and of the thesis's
     benchmark last changed (None: no prices)."""
@@ -78,15 +90,12 @@ def price_series(versions: dict[str, datetime]) -> dict[str, Series]:
         entry = _local.get(ticker)
         if entry is not None and entry[0] == versions[ticker] and now - entry[1] < TIMEOUT:
             series[ticker] = entry[2]
-            _local.move_to_end(ticker)
+            _remember(_local, ticker, entry, LOCAL_TICKERS)
     missing = tickers - set(series)
     if missing:
         for ticker, loaded in _load(missing).items():
             series[ticker] = loaded
-            _local[ticker] = (versions[ticker], now, loaded)
-            _local.move_to_end(ticker)
-        while len(_local) > LOCAL_TICKERS:
-            _local.popitem(last=False)
+            _remember(_local, ticker, (versions[ticker], now, loaded), LOCAL_TICKERS)
     # As lists: searching one is several times as fast as searching an array.
     return {ticker: (days.tolist(), values.tolist()) for ticker, (days, values) in series.items() if days}
 
@@ -148,10 +157,7 @@ def thesis_market(thesis: Thesis, predictions: list[Prediction], signals: list[S
     entry = _charts.get(key)
     if entry is None or now - entry[0] >= TIMEOUT:
         entry = (now, _market_figures(held, thesis.benchmark, anchors, marks, versions))
-        _charts[key] = entry
-        while len(_charts) > LOCAL_CHARTS:
-            _charts.popitem(last=False)
-    _charts.move_to_end(key)
+    _remember(_charts, key, entry, LOCAL_CHARTS)
     figures = entry[1]
     return {**figures, "since_predictions": list(zip(predictions, figures["since_predictions"], strict=True)),
             "since_signals": list(zip(signals, figures["since_signals"], strict=True))}
