@@ -215,7 +215,7 @@ def return_chart(days: list, points: list[tuple[float, float | None]], marks: li
     return {"empty": False, "width": WIDE, "height": strip_top + MARK_STRIP + 22, "left": RETURN_LEFT,
             "right": RETURN_LEFT + width, "top": RETURN_TOP, "bottom": bottom, "plot_width": width,
             "panel_height": RETURN_PANEL, "thesis": thesis, "benchmark": benchmark,
-            "base_y": y(100), "ticks": [{"value": t, "y": y(t)} for t in ticks],
+            "base_y": y(100), "ticks": [{"value": t, "label": f"{t:g}", "y": y(t)} for t in ticks],
             "date_ticks": [{"x": x(day.toordinal()), "label": label}
                            for day, label in date_ticks(date.fromordinal(start), date.fromordinal(end))],
             "date_y": strip_top + MARK_STRIP + 14, "strip_top": strip_top, "strip_height": MARK_STRIP,
