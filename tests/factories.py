@@ -13,6 +13,8 @@ from tracker.models import (
     Person,
     Prediction,
     PredictionEdit,
+    Price,
+    PriceSeries,
     Quote,
     ResolutionEvent,
     Signal,
@@ -88,5 +90,5 @@ def empty_the_database() -> None:
         if connection.vendor == "postgresql":
             connection.cursor().execute("SET LOCAL tracker.history_unlocked = 'on'")
         for model in (Forecast, ResolutionEvent, PredictionEdit, Signal, Prediction, Thesis, Quote, Source, Person,
-                      Company, Tag):
+                      Company, Tag, Price, PriceSeries):
             model.objects.all().delete()

@@ -99,7 +99,8 @@ def test_query_count_does_not_grow_with_the_rows_shown(client, editor, index):
     url_big = page_urls(big)[index]
     many = count_queries(client, url_big)
     assert many == few, f"{url_big}: {few} queries with 3 rows, {many} with 15+"
-    assert many <= 15, f"{url_big}: {many} queries"
+    # The scoreboard reads one more: the theses' companies and prices, for the thesis table's returns.
+    assert many <= (16 if url_big.startswith("/scoreboard/") else 15), f"{url_big}: {many} queries"
 
 
 def test_quotes_link_to_the_moment_they_were_said(member_client, editor):

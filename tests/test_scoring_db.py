@@ -322,7 +322,7 @@ def test_the_scoreboard_takes_the_same_few_queries_whatever_the_size_of_the_data
     populate(24)
     assert compute_scoreboard()["forecasters"]  # the data is there
     assert count_queries() == small
-    assert small == 3  # forecasts, groups, totals
+    assert small == 4  # forecasts, groups, the theses' companies and prices (for their returns), totals
 
 
 def test_the_scoreboard_for_a_user_takes_no_extra_query(three_forecasters, django_assert_max_num_queries):

@@ -12,12 +12,14 @@ from .models import (
     Person,
     Prediction,
     PredictionEdit,
+    Price,
     Quote,
     ResolutionEvent,
     Signal,
     Source,
     Tag,
     Thesis,
+    ThesisCompany,
 )
 
 
@@ -71,12 +73,38 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class ThesisCompanyInline(admin.TabularInline):
+    model = ThesisCompany
+    extra = 0
+    autocomplete_fields = ["company"]
+
+
 @admin.register(Thesis)
 class ThesisAdmin(VersionedAdmin):
-    list_display = ["title", "stance", "status", "opened_on"]
+    list_display = ["title", "stance", "status", "opened_on", "benchmark"]
     list_filter = ["stance", "status"]
     search_fields = ["title", "rationale", "key"]
-    filter_horizontal = ["companies", "quotes"]
+    filter_horizontal = ["quotes"]
+    inlines = [ThesisCompanyInline]
+
+
+@admin.register(Price)
+class PriceAdmin(admin.ModelAdmin):
+    """Read-only: prices change by imports, which keep each ticker's PriceSeries (and so every cached series) in
+    step; a price edited here would not be."""
+
+    list_display = ["ticker", "day", "close", "adj_close"]
+    list_filter = ["ticker"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ResolutionEventInline(admin.TabularInline):

@@ -48,13 +48,16 @@ from .models import (
     Person,
     Prediction,
     PredictionEdit,
+    Price,
     Quote,
     ResolutionEvent,
     Signal,
     Source,
     Tag,
     Thesis,
+    ThesisCompany,
 )
+from .prices import Row, store
 from .services import replay, state_of
 from .transcripts.exchange import TranscriptIn, transcript_problems, transcripts_for_export, write_transcripts
 
@@ -170,6 +173,9 @@ class ThesisIn(Item):
     opened_on: from_model(Thesis, "opened_on")
     companies: list[Key] = []
     quotes: list[Key] = []
+    benchmark: from_model(Thesis, "benchmark") = Thesis._meta.get_field("benchmark").default
+    # Companies held otherwise than the stance says (company key -> long or short); the rest follow the stance.
+    directions: dict[Key, Literal["long", "short"]] = {}
 
 
 class PredictionIn(Item):
@@ -236,6 +242,13 @@ class EditIn(Item):
     after: from_model(PredictionEdit, "after") = ""
 
 
+class PriceIn(Item):
+    ticker: from_model(Price, "ticker")
+    date: from_model(Price, "day")
+    close: from_model(Price, "close")
+    adj_close: from_model(Price, "adj_close") = None
+
+
 class Bundle(Item):
     format: Literal["thesis-tracker/1"]
     people: list[PersonIn] = []
@@ -249,6 +262,7 @@ class Bundle(Item):
     history: list[HistoryIn] = []
     edits: list[EditIn] = []
     transcripts: list[TranscriptIn] = []
+    prices: list[PriceIn] = []
 
 
 @dataclass(frozen=True)
@@ -522,6 +536,22 @@ def check_references(bundle: Bundle, broken_keys: dict[str, set[str]] | None = N
                 except ValueError:
                     problems.append(Problem(f"edits[{i}].{side}", f"a resolve-by date is YYYY-MM-DD, not "
                                                                   f"{getattr(e, side)!r}"))
+    for i, t in enumerate(bundle.theses):
+        if t is None:
+            continue
+        for key in t.directions:
+            if key not in t.companies:
+                problems.append(Problem(f"theses[{i}].directions.{key}",
+                                        f"{key!r} is not one of this thesis's companies"))
+    first_price: dict[tuple, int] = {}
+    for i, price in enumerate(bundle.prices):
+        if price is None:
+            continue
+        ident = (price.ticker, price.date)
+        if ident in first_price:
+            problems.append(Problem(f"prices[{i}]", f"a second price for {price.ticker} on {price.date} "
+                                                    f"(prices[{first_price[ident]}] has one)"))
+        first_price.setdefault(ident, i)
     problems += _transcript_problems(bundle, known)
     return problems
 
@@ -668,8 +698,9 @@ SCHEMAS: dict[str, type[Item]] = {
 REFERENCED: dict[str, dict[str, str]] = defaultdict(dict)
 for _list, _attr, _target in REFERENCES:
     REFERENCED[_list][_attr] = _target
-# Fields kept by other means than a column or a keyed reference: a prediction's tags are Tag rows by name.
-SPECIAL = {"predictions": {"tags"}}
+# Fields kept by other means than a column or a keyed reference: a prediction's tags are Tag rows by name, a
+# thesis's directions are a column of its links to its companies.
+SPECIAL = {"predictions": {"tags"}, "theses": {"directions"}}
 MODEL_OF = {name: model for name, model, _ in KEYED}
 
 # Past this many values, one read of a whole table (filtered in memory) replaces a list of values in SQL:
@@ -784,6 +815,7 @@ class Importer:
             self._import_forecasts()
             self._import_history()
             self._import_edits()
+            self._import_prices()
             if self.problems:
                 raise BundleError(self.problems)
             if self.report.changed:
@@ -852,6 +884,8 @@ class Importer:
             changed_rows |= self._set_links(model, attr, wanted)
         if name == "predictions":
             changed_rows |= self._set_tags(items)
+        if name == "theses":
+            changed_rows |= self._set_directions(items)
         relinked = sorted(changed_rows - {obj.pk for objs in updates.values() for obj in objs})
         for start in range(0, len(relinked), BATCH):
             model.objects.filter(pk__in=relinked[start:start + BATCH]).update(version=models.F("version") + 1)
@@ -887,6 +921,32 @@ class Importer:
         tags.update({t.name: t.pk for t in missing})
         pks = self.pks["predictions"]
         return self._set_links(Prediction, "tags", {pks[p.key]: {tags[t] for t in p.tags} for p in items})
+
+    def _set_directions(self, items: list[ThesisIn]) -> set[int]:
+        """Each link's direction as its thesis's `directions` give it (blank: as the stance says); the theses whose
+        directions changed."""
+        pks, companies = self.pks["theses"], self.pks["companies"]
+        wanted = {(pks[t.key], companies[key]): direction for t in items for key, direction in t.directions.items()}
+        links = ThesisCompany.objects.order_by().values_list("pk", "thesis_id", "company_id", "direction")
+        changed: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for pk, thesis, company, direction in _matching(links, "thesis_id", {pks[t.key] for t in items},
+                                                        itemgetter(1)):
+            if wanted.get((thesis, company), "") != direction:
+                changed[wanted.get((thesis, company), "")].append((pk, thesis))
+        for direction, rows in changed.items():
+            link_pks = [pk for pk, _ in rows]
+            for start in range(0, len(link_pks), BATCH):
+                ThesisCompany.objects.filter(pk__in=link_pks[start:start + BATCH]).update(direction=direction)
+        return {thesis for rows in changed.values() for _, thesis in rows}
+
+    def _import_prices(self) -> None:
+        if not self.bundle.prices:
+            return
+        report = store([Row(p.ticker, p.date, p.close, p.adj_close) for p in self.bundle.prices])
+        for ticker in report.tickers:
+            self.report.created["prices"] += ticker.new
+            self.report.updated["prices"] += ticker.updated
+            self.report.unchanged["prices"] += ticker.unchanged
 
     def _user_pks(self, usernames: set[str]) -> dict[str, int]:
         """The accounts a bundle names; one it names for the first time cannot log in until an admin sets a
@@ -1129,6 +1189,10 @@ def export() -> Export:
     data: dict[str, Any] = {"format": FORMAT}
     keys: dict[str, dict[int, str]] = {}  # list name -> pk -> key
     tag_names = dict(Tag.objects.values_list("pk", "name"))
+    directions: dict[int, dict[str, str]] = defaultdict(dict)
+    for thesis, company_key, direction in ThesisCompany.objects.exclude(direction="").values_list(
+            "thesis_id", "company__key", "direction"):
+        directions[thesis][company_key] = direction
     for name, model, noun in KEYED:
         schema, refs = SCHEMAS[name], REFERENCED[name]
         singles = [a for a in refs if not _relation(name, a).many_to_many]
@@ -1146,6 +1210,8 @@ def export() -> Export:
                            if a not in singles})
             if name == "predictions":
                 values["tags"] = sorted(tag_names[pk] for pk in links["tags"].get(row["pk"], []))
+            if name == "theses":
+                values["directions"] = dict(sorted(directions.get(row["pk"], {}).items()))
             ordered = {f: values[f] for f in schema.model_fields}
             items.append(_dumped(schema, ordered, f"{noun} {row['key']!r}", problems))
         data[name] = items
@@ -1181,6 +1247,10 @@ def export() -> Export:
         edits.append(_dumped(EditIn, values, what, problems))
     data["edits"] = edits
     data["transcripts"] = transcripts_for_export()
+    data["prices"] = [_dumped(PriceIn, {"ticker": ticker, "date": day, "close": close, "adj_close": adj_close},
+                              f"price of {ticker} on {day}", problems)
+                      for ticker, day, close, adj_close in Price.objects.order_by("ticker", "day").values_list(
+                          "ticker", "day", "close", "adj_close")]
     return Export(json.dumps(data, indent=2, ensure_ascii=False) + "\n", problems)
 
 

@@ -1,6 +1,7 @@
 """Geometry for the scoreboard's server-rendered SVG charts. The templates only draw what this computes."""
 
 import math
+from datetime import date
 from typing import Any
 
 # A character's width as a share of the font size: a little over a digit in the usual sans-serif fonts.
@@ -136,3 +137,87 @@ def over_time_chart(months: list[dict[str, Any]]) -> dict[str, Any]:
             "accuracy": " ".join(accuracy), "brier": " ".join(brier),
             "panel_title_y": TOP + PANEL / 2, "strip_title_y": strip_top + STRIP / 2,
             "empty_x": LEFT + width / 2, "empty_y": TOP + PANEL / 2}
+
+
+# Thesis against benchmark: both rebased to 100 at the start, on a time axis; under it a strip of marks for the
+# thesis's signals and for its predictions' resolutions. The lines are drawn through about one point per two or
+# three pixels (POINTS, about one a week over ten years); the returns themselves are computed from every price.
+RETURN_LEFT, RETURN_RIGHT, RETURN_TOP, RETURN_PANEL = 56, 16, 12, 260
+MARK_STRIP = 44
+POINTS = 400
+
+
+def index_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Round steps (1, 2 or 5 times a power of ten) that cover low..high in at most `most` steps."""
+    rough = max((high - low) / most, 1e-9)
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(base * power for base in (1, 2, 5, 10) if base * power >= rough)
+    first = math.floor(low / step) * step
+    return [round(first + step * i, 6) for i in range(int(math.ceil((high - first) / step)) + 1)]
+
+
+def date_ticks(start: date, end: date) -> list[tuple[date, str]]:
+    """Year starts for a span over three years, else quarter starts (month starts under half a year)."""
+    span = (end - start).days
+    months = 12 if span > 3 * 365 else (3 if span > 180 else 1)
+    ticks, year, month = [], start.year, 1
+    while True:
+        month_start = date(year, month, 1)
+        if month_start > end:
+            return ticks
+        if month_start >= start:
+            label = str(year) if months == 12 else f"{MONTH_NAMES[month - 1]} {year}"
+            ticks.append((month_start, label))
+        month += months
+        if month > 12:
+            year, month = year + 1, month - 12
+
+
+def signal_mark(x: float, y: float, direction: str | None) -> str:
+    """A triangle pointing up for a signal for the thesis, down for one against, a square for a neutral one."""
+    if direction == "supports":
+        return f"M{x:.1f} {y - 5:.1f} l5 10 h-10 z"
+    if direction == "contradicts":
+        return f"M{x - 5:.1f} {y - 5:.1f} h10 l-5 10 z"
+    return f"M{x - 4:.1f} {y - 4:.1f} h8 v8 h-8 z"
+
+
+def return_chart(days: list, points: list[tuple[float, float | None]], marks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The days drawn (date ordinals) and the portfolio's and benchmark's index (100 at the start) on each; `marks`:
+    dicts with `day` (a date within the days), `kind` ('signal' or 'resolution') and what the template shows of
+    them."""
+    width = WIDE - RETURN_LEFT - RETURN_RIGHT
+    bottom = RETURN_TOP + RETURN_PANEL
+    strip_top = bottom + 28
+    if not days:
+        return {"empty": True, "width": WIDE, "height": RETURN_TOP + RETURN_PANEL + 20, "left": RETURN_LEFT,
+                "top": RETURN_TOP, "plot_width": width, "panel_height": RETURN_PANEL,
+                "empty_x": RETURN_LEFT + width / 2, "empty_y": RETURN_TOP + RETURN_PANEL / 2}
+    start, end = days[0], days[-1]
+    span = max(end - start, 1)
+    values = [v for pair in points for v in pair if v is not None]
+    ticks = index_ticks(min(values + [100.0]), max(values + [100.0]))
+    low, high = ticks[0], ticks[-1] if ticks[-1] > ticks[0] else ticks[0] + 1
+
+    def x(day: int) -> float:
+        return round(RETURN_LEFT + width * (day - start) / span, 1)
+
+    def y(value: float) -> float:
+        return round(bottom - RETURN_PANEL * (value - low) / (high - low), 1)
+
+    thesis = " ".join(f"{x(day)},{y(point[0])}" for day, point in zip(days, points, strict=True))
+    benchmark = " ".join(f"{x(day)},{y(point[1])}" for day, point in zip(days, points, strict=True)
+                         if point[1] is not None)
+    rows = {"signal": strip_top + 10, "resolution": strip_top + 30}
+    placed = [{**mark, "x": x(mark["day"].toordinal()), "y": rows[mark["kind"]],
+               "path": signal_mark(x(mark["day"].toordinal()), rows[mark["kind"]], mark.get("direction"))}
+              for mark in marks]
+    return {"empty": False, "width": WIDE, "height": strip_top + MARK_STRIP + 22, "left": RETURN_LEFT,
+            "right": RETURN_LEFT + width, "top": RETURN_TOP, "bottom": bottom, "plot_width": width,
+            "panel_height": RETURN_PANEL, "thesis": thesis, "benchmark": benchmark,
+            "base_y": y(100), "ticks": [{"value": t, "label": f"{t:g}", "y": y(t)} for t in ticks],
+            "date_ticks": [{"x": x(day.toordinal()), "label": label}
+                           for day, label in date_ticks(date.fromordinal(start), date.fromordinal(end))],
+            "date_y": strip_top + MARK_STRIP + 14, "strip_top": strip_top, "strip_height": MARK_STRIP,
+            "signal_y": rows["signal"], "resolution_y": rows["resolution"], "marks": placed,
+            "end": {"x": x(end), "y": y(points[-1][0])}}

@@ -14,11 +14,14 @@ from django.utils import timezone
 
 from . import search, services
 from .accounts import email_owner
+from .cache import invalidate_scoreboard
 from .editing import set_links, update_if_unchanged
 from .fields import form_field
 from .formats import day
 from .limits import bounds, namesakes
+from .market import priced_links
 from .models import (
+    DEFAULT_BENCHMARK,
     Company,
     Forecast,
     Person,
@@ -31,11 +34,12 @@ from .models import (
     Source,
     Tag,
     Thesis,
+    ThesisCompany,
     format_timestamp,
 )
 from .pickers import ManyPicker, OnePicker, PickerForm
 from .roles import MAY_FORECAST, Role
-from .validators import to_key, validate_key
+from .validators import normal_ticker, to_key, validate_key
 
 Status = Prediction.Status
 
@@ -300,6 +304,13 @@ class NewQuoteForm(QuoteForm):
         return text
 
 
+class TickerField(forms.CharField):
+    """A ticker as typed ('spy ') is the ticker prices are stored under ('SPY')."""
+
+    def to_python(self, value) -> str:
+        return normal_ticker(super().to_python(value))
+
+
 class ThesisForm(PickerForm, KeyedForm):
     key_from = "title"
     shared_links = ("predictions",)
@@ -310,8 +321,8 @@ class ThesisForm(PickerForm, KeyedForm):
     class Meta:
         model = Thesis
         fields = ["title", "stance", "status", "rationale", "opened_on", "companies", "quotes", "predictions",
-                  "key"]
-        field_classes = {"companies": ManyPicker}
+                  "benchmark", "key"]
+        field_classes = {"companies": ManyPicker, "benchmark": TickerField}
         widgets = {"opened_on": DateInput(), "rationale": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, **kwargs):
@@ -321,6 +332,11 @@ class ThesisForm(PickerForm, KeyedForm):
         if self.instance.pk:
             # The other end of Prediction.theses: a ModelForm fills in only the model's own fields.
             self.initial.setdefault("predictions", list(self.instance.predictions.values_list("pk", flat=True)))
+        self.fields["benchmark"].required = False
+        self.fields["benchmark"].help_text += f" Left blank: {DEFAULT_BENCHMARK}."
+
+    def clean_benchmark(self) -> str:
+        return self.cleaned_data["benchmark"] or DEFAULT_BENCHMARK
 
 
 TAG_LENGTH = Tag._meta.get_field("name").max_length
@@ -524,6 +540,44 @@ class QuickSignalForm(KeyedForm):
         self.initial.setdefault("occurred_on", timezone.localdate())
 
 
+class PositionsForm(forms.Form):
+    """How each company of a thesis is held when its return is computed: as the stance says, long or short."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, thesis: Thesis, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.thesis = thesis
+        self.links = list(priced_links(ThesisCompany.objects.filter(thesis=thesis)).order_by("company__name", "pk"))
+        self.initial["version"] = thesis.version
+        as_stance = f"As the stance says ({thesis.default_direction})"
+        for link in self.links:
+            self.fields[self.name_for(link.company_id)] = forms.ChoiceField(
+                choices=[("", as_stance), *ThesisCompany.Direction.choices], required=False, initial=link.direction,
+                label=f"How {link.company.name} is held")
+
+    @staticmethod
+    def name_for(company_id: int) -> str:
+        return f"direction-{company_id}"
+
+    def changes(self) -> dict[int, str]:
+        """Link pk -> the direction chosen, for the links whose direction the form changes."""
+        chosen = {link.pk: self.cleaned_data[self.name_for(link.company_id)] for link in self.links}
+        return {link.pk: chosen[link.pk] for link in self.links if chosen[link.pk] != link.direction}
+
+    def save(self) -> int:
+        """Write the changed directions if the thesis is still at the version the form was loaded at (else
+        StaleEdit, nothing written); how many changed."""
+        changes = self.changes()
+        with transaction.atomic():
+            update_if_unchanged(self.thesis, self.cleaned_data["version"], {}, touched=bool(changes))
+            for pk, direction in changes.items():
+                ThesisCompany.objects.filter(pk=pk).update(direction=direction)
+            if changes:
+                invalidate_scoreboard()
+        return len(changes)
+
+
 class ThesisStatusForm(VersionedForm):
     class Meta:
         model = Thesis
@@ -571,6 +625,13 @@ class ForecastForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="Bundle file (JSON)")
+
+
+class PriceImportForm(forms.Form):
+    file = forms.FileField(label="Price file (CSV from Stooq or Yahoo)")
+    ticker = TickerField(required=False, max_length=Thesis._meta.get_field("benchmark").max_length,
+                         help_text="The ticker the file's prices are for, e.g. GOOGL or SPY. Leave blank for a file "
+                                   "with a Ticker column.")
 
 
 SORTS = {

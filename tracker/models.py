@@ -32,7 +32,7 @@ from .limits import (
     within,
 )
 from .sessions import AccountSession  # noqa: F401 (a model: it lives with the engine that fills it in)
-from .validators import KEY_RULE, validate_key
+from .validators import KEY_RULE, normal_ticker, validate_key, validate_positive, validate_ticker
 
 KEY_HELP = f"A short unique slug used in bundles and URLs: {KEY_RULE}."
 RESOLVED_ON = past_date("A prediction cannot be resolved on a date in the future.")
@@ -85,6 +85,11 @@ class Company(Keyed):
 
     def get_absolute_url(self) -> str:
         return reverse("company_detail", args=[self.pk])
+
+    @property
+    def price_ticker(self) -> str:
+        """The ticker its prices are stored under ('' when it has none)."""
+        return normal_ticker(self.ticker)
 
 
 class Source(Keyed):
@@ -200,6 +205,10 @@ class Tag(models.Model):
         return f"{reverse('prediction_list')}?tag={self.name}"
 
 
+TICKER_LENGTH = 20
+DEFAULT_BENCHMARK = "SPY"  # the S&P 500 fund trade journals compare with
+
+
 class Thesis(Keyed):
     class Stance(models.TextChoices):
         BULLISH = "bullish"
@@ -219,7 +228,10 @@ class Thesis(Keyed):
     rationale = models.TextField(max_length=TEXT_LENGTH, blank=True)
     opened_on = models.DateField(default=date.today,
                                  validators=past_date("A thesis cannot be opened on a future date."))
-    companies = models.ManyToManyField(Company, blank=True, related_name="theses")
+    companies = models.ManyToManyField(Company, blank=True, related_name="theses", through="ThesisCompany")
+    benchmark = models.CharField(max_length=TICKER_LENGTH, default=DEFAULT_BENCHMARK, validators=[validate_ticker],
+                                 help_text="The ticker the thesis's return is compared with (its prices must be "
+                                           "imported like any other).")
     quotes = models.ManyToManyField(Quote, blank=True, related_name="theses")
 
     class Meta:
@@ -239,6 +251,89 @@ class Thesis(Keyed):
 
     def get_absolute_url(self) -> str:
         return reverse("thesis_detail", args=[self.pk])
+
+    @property
+    def default_direction(self) -> str:
+        """How a company is held when the thesis does not say: short for a bearish thesis, else long."""
+        return ThesisCompany.Direction.SHORT if self.stance == self.Stance.BEARISH else ThesisCompany.Direction.LONG
+
+
+class ThesisCompany(models.Model):
+    """A company a thesis is about, and whether acting on the thesis means holding it long or short."""
+
+    class Direction(models.TextChoices):
+        LONG = "long"
+        SHORT = "short"
+
+    thesis = models.ForeignKey(Thesis, on_delete=models.CASCADE)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE)
+    # Blank: as the thesis's stance says (Thesis.default_direction), so a change of stance carries it along.
+    direction = models.CharField(max_length=5, choices=Direction, blank=True, default="")
+
+    class Meta:
+        db_table = "tracker_thesis_companies"  # the table the plain many-to-many had: its links stay as they were
+        unique_together = [("thesis", "company")]
+        verbose_name = "company of a thesis"
+        verbose_name_plural = "companies of theses"
+        constraints = [
+            models.CheckConstraint(condition=Q(direction__in=["", "long", "short"]),
+                                   name="thesis_company_direction_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.thesis_id} → {self.company_id} ({self.direction or 'as the stance'})"
+
+    def held(self, thesis: Thesis) -> str:
+        return self.direction or thesis.default_direction
+
+
+class Price(models.Model):
+    """One day's closing price of a ticker, as imported from a file (Stooq or Yahoo CSV) or a bundle."""
+
+    ticker = models.CharField(max_length=TICKER_LENGTH, validators=[validate_ticker])
+    day = models.DateField(validators=past_date("A price records a day that has happened: not a future date."))
+    close = models.FloatField(validators=[validate_positive])
+    # Adjusted for splits and dividends (Yahoo's "Adj Close"); None where the file gave none.
+    adj_close = models.FloatField(null=True, blank=True, validators=[validate_positive])
+
+    class Meta:
+        ordering = ["ticker", "day"]
+        constraints = [
+            # One price a day per ticker; the index also serves reading a ticker's prices from a date on.
+            models.UniqueConstraint(fields=["ticker", "day"], name="price_unique_per_day"),
+            # A return divides by a price: a price of 0 or less is a broken file.
+            models.CheckConstraint(condition=Q(close__gt=0), name="price_close_positive"),
+            models.CheckConstraint(condition=Q(adj_close__isnull=True) | Q(adj_close__gt=0),
+                                   name="price_adj_close_positive"),
+            dated_within("day", name="price_day_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticker} {self.day}: {self.close}"
+
+    @property
+    def value(self) -> float:
+        """What returns are computed from: the adjusted close where there is one."""
+        return self.adj_close if self.adj_close is not None else self.close
+
+
+class PriceSeries(models.Model):
+    """What is stored of one ticker's prices, kept by every import in the transaction that writes them: how many
+    days, from when to when, and when they last changed, which tells a series read before that it is stale (a
+    moment, not a counter: a counter would start again at 1 after a restore into an emptied database)."""
+
+    ticker = models.CharField(max_length=TICKER_LENGTH, unique=True, validators=[validate_ticker])
+    changed_at = models.DateTimeField()
+    days = models.PositiveIntegerField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        ordering = ["ticker"]
+        verbose_name_plural = "price series"
+
+    def __str__(self) -> str:
+        return f"{self.ticker}: {self.days} days, {self.first_day} to {self.last_day}"
 
 
 class PredictionQuerySet(models.QuerySet):

@@ -6,7 +6,7 @@ from django.db import models
 
 EDITORS, MEMBERS = "editors", "members"
 MAY_FORECAST = "tracker.add_forecast"  # the permission to record one's own forecasts
-EDITABLE = ["person", "company", "source", "quote", "thesis", "prediction", "signal", "tag"]
+EDITABLE = ["person", "company", "source", "quote", "thesis", "prediction", "signal", "tag", "price"]
 ROLES = {
     EDITORS: [f"{verb}_{model}" for model in EDITABLE for verb in ("add", "change", "delete", "view")]
     + ["resolve_prediction", "add_forecast", "view_forecast", "manage_users"],

@@ -58,7 +58,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis
+from .market import performances_of, priced_links
+from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis, ThesisCompany
 
 Status = Prediction.Status
 SCORED = [Status.TRUE, Status.FALSE]
@@ -78,7 +79,7 @@ COLUMNS = {
                  "stated_brier", "stated_count"],
     "sources": ["key", "title", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high"],
     "theses": ["key", "title", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high",
-               "signals_for", "signals_against"],
+               "signals_for", "signals_against", "return", "benchmark", "benchmark_return", "excess"],
     "companies": ["key", "name", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high"],
     "tags": ["tag", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high"],
     "calibration": ["lower", "upper", "count", "mean_probability", "observed_frequency"],
@@ -375,6 +376,23 @@ def group_rows() -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
+def with_returns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The theses table's rows with each thesis's return since it was opened and its benchmark's (one query, and
+    one for prices not read yet; none when there are no rows)."""
+    if not rows:
+        return rows
+    links = list(priced_links(ThesisCompany.objects.filter(thesis__key__in=[row["key"] for row in rows]))
+                 .order_by("company__name", "pk"))
+    theses = {link.thesis.pk: link.thesis for link in links}  # a thesis without companies has no return
+    figures_of = performances_of(theses.values(), links)
+    returns = {thesis.key: figures_of[pk] for pk, thesis in theses.items()}
+    for row in rows:
+        figures = returns.get(row["key"])
+        row.update({"return": figures and figures.ret, "benchmark": figures.benchmark if figures else None,
+                    "benchmark_return": figures and figures.benchmark_return, "excess": figures and figures.excess})
+    return rows
+
+
 def totals(today: date) -> dict[str, int]:
     return Prediction.objects.totals(today)
 
@@ -382,7 +400,8 @@ def totals(today: date) -> dict[str, int]:
 # --- the entry point -----------------------------------------------------------------------------------
 
 def compute_scoreboard(today: date | None = None, user=None, live_only: bool = False) -> dict[str, Any]:
-    """The whole scoreboard as plain data, JSON-ready, with None where a figure is undefined (three queries).
+    """The whole scoreboard as plain data, JSON-ready, with None where a figure is undefined (three queries, and
+    three more for the theses' returns when the theses table has rows).
 
     Keys, and the columns of their rows, as in COLUMNS: totals (one dict), forecasters, speakers, sources,
     theses, companies, tags, calibration, my_calibration (`user`'s own calibration; None without a user),
@@ -392,10 +411,12 @@ def compute_scoreboard(today: date | None = None, user=None, live_only: bool = F
     today = today or timezone.localdate()
     user_id = user.pk if user is not None and user.is_authenticated else None
     sums = forecast_sums(Forecast.objects.live() if live_only else None)
+    groups = group_rows()
+    with_returns(groups["theses"])
     return {
         "totals": totals(today),
         "forecasters": forecaster_rows(sums.by_user()),
-        **group_rows(),
+        **groups,
         "calibration": calibration_rows(sums.by_bin()),
         "my_calibration": calibration_rows(sums.by_bin(user_id)) if user_id is not None else None,
         "by_month": month_rows(sums.days),

@@ -180,9 +180,11 @@ BLIND_FORECASTING = env_flag("TRACKER_BLIND_FORECASTING")
 BUNDLE_MAX_BYTES = int(os.environ.get("BUNDLE_MAX_BYTES", str(5 * 1024 * 1024)))
 # A transcript (uploaded or pasted) larger than this is refused before it is parsed.
 TRANSCRIPT_MAX_BYTES = int(os.environ.get("TRANSCRIPT_MAX_BYTES", str(10 * 1024 * 1024)))
+# A price file (CSV) larger than this is refused before it is parsed; ten years of daily prices are about 200 KB.
+PRICES_MAX_BYTES = int(os.environ.get("PRICES_MAX_BYTES", str(5 * 1024 * 1024)))
 # A request body larger than this is refused (413) by its Content-Length, before any of it is read. The margin
 # lets an upload a little too large reach its page, which says how large it may be.
-REQUEST_BODY_MAX_BYTES = max(BUNDLE_MAX_BYTES, TRANSCRIPT_MAX_BYTES) + 1024 * 1024
+REQUEST_BODY_MAX_BYTES = max(BUNDLE_MAX_BYTES, TRANSCRIPT_MAX_BYTES, PRICES_MAX_BYTES) + 1024 * 1024
 # Before logging in, the only body anyone needs to send is the login form's.
 ANONYMOUS_BODY_MAX_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES

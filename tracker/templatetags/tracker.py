@@ -18,6 +18,27 @@ def percent(value, digits: int = 1) -> str:
     return f"{text.rstrip('0').rstrip('.') if '.' in text else text}%"
 
 
+@register.filter
+def signed_percent(value, digits: int = 1) -> str:
+    """A return, with its sign: 0.1234 -> '+12.3%', -0.05 -> '−5%'; None -> '—'."""
+    if value is None or value == "":
+        return "—"
+    text = percent(abs(value), digits)
+    return text if text == "0%" else ("+" if value > 0 else "−") + text
+
+
+@register.filter
+def price(value) -> str:
+    """A price to the cent, 1,234.50: `floatformat` goes through Decimal and costs ten times as much."""
+    return "—" if value is None else f"{float(value):,.2f}"
+
+
+@register.filter
+def iso(value) -> str:
+    """A date as `<time datetime>` wants it."""
+    return value.isoformat() if value else ""
+
+
 # The widget attributes that state a form's rules or layout: hand-drawn inputs take them from the field.
 RULE_ATTRS = ("maxlength", "minlength", "min", "max", "step", "rows", "inputmode")
 

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tracker.cache import invalidate_scoreboard
 from tracker.editing import StaleEdit
-from tracker.forms import QuickSignalForm, ThesisForm, ThesisStatusForm
+from tracker.forms import PositionsForm, QuickSignalForm, ThesisForm, ThesisStatusForm
+from tracker.market import thesis_market, thesis_performances
 from tracker.models import Signal, Thesis, attach_forecast_views
 
 from .common import delete_object, edit_object
@@ -29,8 +30,11 @@ def thesis_list(request: HttpRequest) -> HttpResponse:
     ).order_by("title")
     if status in Thesis.Status.values:
         theses = theses.filter(status=status)
+    theses = list(theses)
+    returns = thesis_performances(theses)
     by_stance = {stance: [] for stance in Thesis.Stance}
     for thesis in theses:
+        thesis.performance = returns[thesis.pk]
         by_stance[thesis.stance].append(thesis)
     return render(request, "theses/list.html", {
         "groups": [(stance.label, items) for stance, items in by_stance.items() if items],
@@ -40,13 +44,20 @@ def thesis_list(request: HttpRequest) -> HttpResponse:
 def thesis_context(request: HttpRequest, thesis: Thesis, **extra) -> dict:
     predictions = list(thesis.predictions.with_relations().order_by("resolve_by", "id"))
     attach_forecast_views(predictions, request.user)
+    signals = list(thesis.signals.order_by("-occurred_on", "-id"))
+    positions_form = extra.pop("positions_form", None) or PositionsForm(thesis=thesis)
+    market = thesis_market(thesis, predictions, signals, positions_form.links)  # shared with later requests: read only
     return {
+        **market,
+        "positions": [{**row, "field": positions_form[PositionsForm.name_for(row["holding"].company_id)]}
+                      for row in market["positions"]],
+        "positions_form": positions_form,
         "thesis": thesis,
         "companies": thesis.companies.all(),
         "quotes": thesis.quotes.select_related("speaker", "source").order_by("source", "timestamp_seconds"),
         "predictions": predictions,
         "outcomes": thesis.predictions.outcome_counts(),
-        "signals": thesis.signals.order_by("-occurred_on", "-id"),
+        "signals": signals,
         "signal_form": extra.pop("signal_form", None) or QuickSignalForm(),
         "status_form": extra.pop("status_form", None) or ThesisStatusForm(instance=thesis),
         **extra,
@@ -89,6 +100,28 @@ def stale_status(request: HttpRequest, thesis: Thesis) -> HttpResponse:
     context = thesis_context(request, thesis, status_error=message)
     return render(request, "theses/detail.html#status" if request.htmx else "theses/detail.html", context,
                   status=409)
+
+
+@require_POST
+@permission_required("tracker.change_thesis", raise_exception=True)
+def thesis_positions(request: HttpRequest, pk: int) -> HttpResponse:
+    """How each company is held (long, short, or as the stance says): checked against the version it was read at."""
+    thesis = get_object_or_404(Thesis, pk=pk)
+    form = PositionsForm(request.POST, thesis=thesis)
+    if not form.is_valid():
+        return render(request, "theses/detail.html", thesis_context(request, thesis, positions_form=form), status=422)
+    try:
+        changed = form.save()
+    except StaleEdit as stale:
+        if stale.current is None:
+            raise Http404("This thesis was deleted meanwhile; nothing was saved.") from None
+        context = thesis_context(request, stale.current, positions_error=(
+            "Not saved: someone else changed this thesis since you opened the page. Its positions are shown as "
+            "they are now; make your change again if you still want it."))
+        return render(request, "theses/detail.html", context, status=409)
+    messages.success(request, f"Positions saved ({changed} changed)." if changed else "Nothing to save: the "
+                                                                                       "positions were as chosen.")
+    return redirect(f"{thesis.get_absolute_url()}#thesis-returns")
 
 
 @require_POST
