@@ -59,3 +59,11 @@ def test_a_speakers_stated_odds_show_their_tenth_too(member_client):
     make_user("someone")
     page = member_client.get(f"/predictions/{p.pk}/").content.decode()
     assert "72.5%" in page
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("99.9", 0.999), ("0.1", 0.001), ("33.3", 0.333), ("57.7", 0.577)])
+def test_a_forecast_is_stored_as_typed_not_a_floating_point_hair_off(member_client, typed, stored):
+    p = make_prediction()
+    response = member_client.post(f"/predictions/{p.pk}/forecast/", {"percent": typed}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert Forecast.objects.get().probability == stored

@@ -386,6 +386,12 @@ class ForecastPercentField(forms.FloatField):
         if value is not None and not math.isfinite(value):
             raise forms.ValidationError(FORECAST_RANGE)
 
+    @staticmethod
+    def probability(percent: float) -> float:
+        # Rounded, because 99.9 / 100 is 0.9990000000000001 in floating point: the stored value should be the
+        # one typed, to a millionth, not a hair past the bound the form promised.
+        return round(percent / 100, 6)
+
 
 class PredictionForm(PickerForm, KeyedForm):
     """`user`: who creates it; they may type a new quote with it if they may add quotes, and give their own
@@ -508,7 +514,8 @@ class PredictionForm(PickerForm, KeyedForm):
                         self.new_quote.instance.speaker = prediction.speaker
                     prediction.quotes.add(self.new_quote.save())
                 if self.cleaned_data.get("my_percent") is not None:
-                    services.record_forecast(prediction, self.user, self.cleaned_data["my_percent"] / 100)
+                    services.record_forecast(prediction, self.user,
+                                             ForecastPercentField.probability(self.cleaned_data["my_percent"]))
         return prediction
 
 
@@ -620,7 +627,7 @@ class ForecastForm(forms.Form):
 
     @property
     def probability(self) -> float:
-        return self.cleaned_data["percent"] / 100
+        return ForecastPercentField.probability(self.cleaned_data["percent"])
 
 
 class ImportForm(forms.Form):
