@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    # django-ninja, for the API; as an app its docs page uses the Swagger UI files it ships, not a CDN.
+    "ninja",
     "tracker",
 ]
 
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Under /api/ the user is the bearer token's, never the session's.
+    "tracker.api.tokens.token_user",
     # Nothing above reads the body (CSRF reads the form later, in process_view), so this refuses it unread.
     "tracker.middleware.body_size_limit",
     "django_htmx.middleware.HtmxMiddleware",
@@ -167,6 +171,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# Requests per API token in each window of seconds, counted in the shared cache; past it, 429 with Retry-After.
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
+API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))
 
 # An uploaded bundle larger than this is refused before it is parsed.
 BUNDLE_MAX_BYTES = int(os.environ.get("BUNDLE_MAX_BYTES", str(5 * 1024 * 1024)))

@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
 
+from tracker.api.routes import api
 from tracker.views import accounts, bundles, catalog, dashboard, predictions, scoreboard, search, theses, transcripts
+
+api_patterns, _, _ = api.urls
+api_urls = ([path(p.pattern._route, login_not_required(p.callback), name=p.name) for p in api_patterns], "api")
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -60,6 +65,8 @@ urlpatterns = [
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
     path("admin/", admin.site.urls),
+    # The API authenticates by bearer token (tracker.api.tokens), so the log-in page never answers for it.
+    path("api/v1/", include(api_urls)),
 ]
 
 handler403 = "tracker.views.common.permission_denied"
