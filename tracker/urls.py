@@ -4,7 +4,18 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from tracker.api.routes import api
-from tracker.views import accounts, bundles, catalog, dashboard, predictions, scoreboard, search, theses, transcripts
+from tracker.views import (
+    accounts,
+    bundles,
+    catalog,
+    dashboard,
+    predictions,
+    scoreboard,
+    search,
+    theses,
+    tokens,
+    transcripts,
+)
 
 api_patterns, _, _ = api.urls
 api_urls = ([path(p.pattern._route, login_not_required(p.callback), name=p.name) for p in api_patterns], "api")
@@ -59,6 +70,8 @@ urlpatterns = [
     path("export/", bundles.export_view, name="export"),
     # Only these account pages: there is no e-mail, so no self-service password reset.
     path("settings/", accounts.settings_page, name="settings"),
+    path("settings/tokens/", tokens.token_create, name="api_token_create"),
+    path("settings/tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

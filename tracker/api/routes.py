@@ -16,7 +16,6 @@ from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.responses import codes_4xx
 from ninja.security import HttpBearer
 from pydantic import BaseModel, Field, create_model
 
@@ -38,7 +37,7 @@ from tracker.editing import StaleEdit
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
 from tracker.models import Person, Prediction, TranscriptSegment
 from tracker.paging import page_of
-from tracker.pickers import matching
+from tracker.search import MAX_QUERY_LENGTH, matching_ids
 from tracker.transcripts.exchange import TranscriptIn
 from tracker.transcripts.parse import TranscriptError
 from tracker.transcripts.store import NewPerson, label_key, match_people, prepare, save_transcript
@@ -97,7 +96,8 @@ api = Api(title="Thesis Tracker API", version="1", auth=TokenAuth(), urls_namesp
           description="The app's data and actions for scripts. Objects are the bundle format's, plus `version`; "
                       "send `Authorization: Bearer <token>` (make one on your settings page).")
 BODIES: dict[str, type[BaseModel]] = {}
-ERRORS = {codes_4xx: Error, 503: Error}
+# Every refusal the API gives (411 and 413 from the body-size limit, 503 from a busy database).
+ERRORS = {frozenset({400, 401, 403, 404, 409, 411, 413, 422, 429, 503}): Error}
 
 
 def error_response(request, status: int, message: str, problems=(), **extra) -> HttpResponse:
@@ -343,8 +343,7 @@ def undo_resolution(request, key: str):
 # --- every keyed kind: list, one, create, edit -----------------------------------------------------------
 
 class Search(Paging):
-    q: str = Field("", max_length=200, description="Every word, against the text, names and titles, as the "
-                                                    "forms' pickers search.")
+    q: str = Field("", max_length=MAX_QUERY_LENGTH, description="Every word, in any order, as the search page.")
 
 
 def register(kind: Kind) -> None:
@@ -355,9 +354,10 @@ def register(kind: Kind) -> None:
 
     if kind.name != "predictions":
         def list_objects(request, search: Query[Search]):
-            found = matching(kind.model.objects.order_by("key"), search.q) if search.q.strip() else \
-                kind.model.objects.order_by("key")
-            return ok(paged(request, kind, found.order_by("key"), search.per_page))
+            found = kind.model.objects.order_by("key")
+            if (ids := matching_ids(kind.model._meta.model_name, search.q)) is not None:
+                found = found.filter(pk__in=ids)
+            return ok(paged(request, kind, found, search.per_page))
 
         list_objects.__doc__ = f"Every {kind.noun}, by key, a page at a time."
         list_objects.__name__ = f"list_{kind.name}"
@@ -432,15 +432,20 @@ TranscriptSaved = create_model("TranscriptSaved", source=(str, ...), format=(str
                                speakers=(dict[str, str | None], ...))
 
 
+def _seconds(ms: int | None) -> float | None:
+    return None if ms is None else ms / 1000
+
+
 @api.get("/sources/{key}/transcript", response={200: TranscriptIn, **ERRORS}, tags=["sources"])
 def get_transcript(request, key: str):
     """The source's transcript as a bundle holds it: sentences in order, times in seconds, speakers by key."""
     source = get_keyed(KINDS["sources"], key)
     rows = (TranscriptSegment.objects.filter(source=source).order_by("position")
             .values_list("start_ms", "end_ms", "speaker__key", "text"))
-    seconds = lambda ms: None if ms is None else ms / 1000  # noqa: E731
-    return ok({"source": source.key, "segments": [{"start": seconds(a), "end": seconds(b), "speaker": who, "text": t}
-                                                  for a, b, who, t in rows]})
+    segments = [{"start": _seconds(a), "end": _seconds(b), "speaker": who, "text": text} for a, b, who, text in rows]
+    if not segments:
+        raise Http404(f"“{source.title}” has no transcript.")
+    return ok({"source": source.key, "segments": segments})
 
 
 @api.post("/sources/{key}/transcript", response={201: TranscriptSaved, **ERRORS}, tags=["sources"],
