@@ -29,6 +29,7 @@ from tests.factories import (
     make_user,
 )
 from tracker.api.routes import api
+from tracker.models import TranscriptSegment
 from tracker.api.tokens import issue
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
@@ -48,6 +49,7 @@ def known_objects() -> None:
     prediction.theses.add(make_thesis(key=KNOWN))
     prediction.companies.add(make_company(key=KNOWN))
     make_signal(key=KNOWN).predictions.add(prediction)
+    TranscriptSegment.objects.create(source=source, position=0, start_ms=0, end_ms=1500, text="Hello there.")
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])

@@ -373,8 +373,7 @@ def register(kind: Kind) -> None:
     def create_object(request):
         need(request, add, f"create {plural}")
         data = read_body(request.body, kind.create)
-        given = data.model_dump(exclude_unset=True)
-        form = kind.form_for({"key": "", **given})
+        form = kind.form_for(data.model_dump())  # what is left out takes the bundle's default
         if not form.is_valid():
             raise Invalid(422, "The request has problems; nothing was saved.", form_problems(form))
         with transaction.atomic():
@@ -536,6 +535,7 @@ def import_everything(request, query: Query[ImportQuery]):
         raise Invalid(422, "The bundle has problems; nothing was imported.",
                       [Problem(f"body.{p.location}" if p.location else "body", p.message) for p in exc.problems]
                       ) from None
-    return ok({"dry_run": query.dry_run, "created": dict(report.created), "updated": dict(report.updated),
-               "unchanged": dict(report.unchanged)})
+    counted = {name: {kind: n for kind, n in getattr(report, name).items() if n}
+               for name in ("created", "updated", "unchanged")}
+    return ok({"dry_run": query.dry_run, **counted})
 
