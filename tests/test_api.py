@@ -109,7 +109,8 @@ def test_a_read_only_token_reads_but_never_writes(world, method, path, payload, 
     assert export_bundle() == before
 
 
-@pytest.mark.parametrize(("method", "path", "payload", "who"), OPERATIONS, ids=[f"{m} {p}" for m, p, _, _ in OPERATIONS])
+@pytest.mark.parametrize(("method", "path", "payload", "who"), OPERATIONS,
+                         ids=[f"{m} {p}" for m, p, _, _ in OPERATIONS])
 def test_without_a_valid_token_every_operation_answers_401(world, method, path, payload, who, client):
     assert send(client, method, path, payload).status_code == 401
     bad = Client(HTTP_AUTHORIZATION="Bearer tt_000000000000_wrong")
@@ -233,7 +234,8 @@ def test_no_one_revokes_another_users_token(member, editor_client):
 # --- predictions: list, detail, write paths ------------------------------------------------------------
 
 def test_the_list_filters_and_searches_as_the_list_page_does(world, member):
-    make_prediction(key="rain", statement="Heavy rain in Lisbon", resolve_by=date(2026, 1, 10), made_on=date(2026, 1, 1))
+    make_prediction(key="rain", statement="Heavy rain in Lisbon", resolve_by=date(2026, 1, 10),
+                    made_on=date(2026, 1, 1))
     make_prediction(key="done", status="true", resolved_on=date(2026, 2, 1))
     client = api_client(member)
     keys = lambda url: [p["key"] for p in client.get(url).json()["results"]]  # noqa: E731
@@ -332,7 +334,8 @@ def test_create_uses_the_forms_rules_and_the_bundles_messages(world, editor):
     wrong = send(client, "post", "/predictions", {"statement": "X", "made_on": "2026-13-45", "resolve_by": "2026-02-01",
                                                   "speaker": "nobody", "colour": "red"})
     assert wrong.status_code == 422
-    assert wrong.json()["errors"] == [{"location": "body.made_on", "message": "invalid date '2026-13-45' (use YYYY-MM-DD)"},
+    assert wrong.json()["errors"] == [{"location": "body.made_on",
+                                       "message": "invalid date '2026-13-45' (use YYYY-MM-DD)"},
                                       {"location": "body.colour", "message": "unknown field"}]
     unknown = send(client, "post", "/predictions", {"statement": "X", "made_on": "2026-01-05",
                                                     "resolve_by": "2026-02-01", "speaker": "nobody"})

@@ -29,8 +29,8 @@ from tests.factories import (
     make_user,
 )
 from tracker.api.routes import api
-from tracker.models import TranscriptSegment
 from tracker.api.tokens import issue
+from tracker.models import TranscriptSegment
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
