@@ -266,6 +266,7 @@ def test_the_list_costs_the_same_number_of_queries_whatever_the_page_size(world,
         p = make_prediction(key=f"p-{n}", tags=["x", f"t{n}"])
         p.quotes.add(make_quote())
     client = api_client(member)
+    client.get("/api/v1/people")  # the token's first use records itself, once a minute at most
     counts = []
     for size in (1, 10, 30):
         with CaptureQueriesContext(connection) as queries:

@@ -65,12 +65,10 @@ def over_limit(token: ApiToken, now: float | None = None) -> int | None:
     now = time.time() if now is None else now
     slot = int(now // window)
     key = f"api-rate:{token.pk}:{slot}"
-    cache.add(key, 0, window + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window + 1)
-        count = 1
+        count = cache.incr(key)  # atomic in Redis; the database cache reads and writes it back
+    except ValueError:  # the window's first request
+        count = 1 if cache.add(key, 1, window + 1) else cache.incr(key)
     if count <= limit:
         return None
     return max(1, math.ceil((slot + 1) * window - now))
