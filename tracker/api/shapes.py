@@ -190,16 +190,9 @@ def items(kind: Kind, pks: list[int]) -> list[dict[str, Any]]:
     columns = [f for f in fields if f not in refs and f not in links]
     rows = {row["pk"]: row for row in model.objects.filter(pk__in=pks).values(
         "pk", "version", *columns, **{f"_{f}": models.F(f"{f}__key") for f in singles})}
-    linked: dict[str, dict[int, list[str]]] = {}
-    for attr in links:
-        relation = model._meta.get_field(attr)
-        through = relation.remote_field.through
-        label = "name" if attr == "tags" else "key"
-        owner, target = relation.m2m_field_name(), relation.m2m_reverse_field_name()
-        linked[attr] = {}
-        for pk, key in (through.objects.filter(**{f"{owner}_id__in": pks})
-                        .values_list(f"{owner}_id", f"{target}__{label}")):
-            linked[attr].setdefault(pk, []).append(key)
+    linked: dict[str, dict[int, list[str]]] = {attr: {} for attr in links}
+    for attr, pk, key in _links(model, links, pks):
+        linked[attr].setdefault(pk, []).append(key)
     out = []
     for pk in pks:
         row = rows.get(pk)
@@ -211,3 +204,18 @@ def items(kind: Kind, pks: list[int]) -> list[dict[str, Any]]:
         item["version"] = row["version"]
         out.append(item)
     return out
+
+
+def _links(model: type[models.Model], attrs: list[str], pks: list[int]):
+    """(attr, pk, key of the linked object) for each many-to-many link of the objects `pks`, all in one query."""
+    parts = []
+    for n, attr in enumerate(attrs):
+        relation = model._meta.get_field(attr)
+        owner, target = relation.m2m_field_name(), relation.m2m_reverse_field_name()
+        label = "name" if attr == "tags" else "key"
+        parts.append(relation.remote_field.through.objects.filter(**{f"{owner}_id__in": pks}).values_list(
+            models.Value(n), f"{owner}_id", f"{target}__{label}"))
+    if not parts:
+        return []
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return [(attrs[n], pk, key) for n, pk, key in rows]
