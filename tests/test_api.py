@@ -442,3 +442,15 @@ def test_the_docs_page_loads_swagger_from_our_static_files(client):
     page = client.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
     assert "<script>" not in page  # the only inline script tag is JSON data, which a CSP does not run
+
+
+@pytest.mark.parametrize("url", ["/api/v1/people/%00", "/api/v1/people?q=%00", "/api/v1/predictions?q=%00",
+                                 "/api/v1/predictions?speaker=%00", "/api/v1/predictions/a%00b"])
+def test_a_null_character_in_a_url_is_refused_not_a_server_error(world, member, url):
+    assert api_client(member).get(url).status_code in (400, 404)
+
+
+def test_a_null_character_in_a_body_is_a_located_problem(world, editor):
+    response = send(api_client(editor), "post", "/people", {"name": "Ana\u0000"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"location": "body.name", "message": "contains a NUL character (\\u0000)"}]

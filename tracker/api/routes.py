@@ -4,6 +4,7 @@ checks (perms.tracker.*) and messages; every write checks the `version` it was g
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any, Literal
 
@@ -26,6 +27,7 @@ from tracker.bundle import (
     ForecastIn,
     HistoryIn,
     Item,
+    Key,
     Problem,
     describe,
     export,
@@ -41,6 +43,7 @@ from tracker.search import MAX_QUERY_LENGTH, matching_ids
 from tracker.transcripts.exchange import TranscriptIn
 from tracker.transcripts.parse import TranscriptError
 from tracker.transcripts.store import NewPerson, label_key, match_people, prepare, save_transcript
+from tracker.validators import KEY_PATTERN
 from tracker.views.bundles import IMPORT_PERMISSION
 from tracker.views.predictions import conflict_message
 from tracker.views.transcripts import UPLOAD_PERMISSION
@@ -176,7 +179,8 @@ def ok(data: Any, status: int = 200) -> HttpResponse:
 
 
 def get_keyed(kind: Kind, key: str):
-    found = kind.model.objects.filter(key=key).first()
+    # A key no object can have (a NUL, say, which PostgreSQL refuses in a query) is not looked up.
+    found = kind.model.objects.filter(key=key).first() if re.fullmatch(KEY_PATTERN, key) else None
     if found is None:
         raise Http404(f"No {kind.noun} has the key {key!r}.")
     return found
@@ -354,6 +358,9 @@ def register(kind: Kind) -> None:
 
     if kind.name != "predictions":
         def list_objects(request, search: Query[Search]):
+            if "\x00" in search.q:
+                raise Invalid(400, "The search has a problem.", [Problem("query.q", "Null characters are not "
+                                                                                    "allowed.")])
             found = kind.model.objects.order_by("key")
             if (ids := matching_ids(kind.model._meta.model_name, search.q)) is not None:
                 found = found.filter(pk__in=ids)
@@ -424,7 +431,7 @@ TranscriptUpload = create_model(
     text=(str, Field(description="The transcript file's content: WebVTT, SRT, Whisper or Podcast JSON, HTML, "
                                  "or text; told apart by its content.")),
     replace=(bool, Field(False, description="Replace the source's transcript if it has one.")),
-    speakers=(dict[str, str | None], Field({}, description="Speaker label → a person's key, or null for nobody. "
+    speakers=(dict[str, Key | None], Field({}, description="Speaker label → a person's key, or null for nobody. "
                                                             "Other labels: a person of that name, else a new one.")),
 )
 TranscriptSaved = create_model("TranscriptSaved", source=(str, ...), format=(str, ...), sentences=(int, ...),
