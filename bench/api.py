@@ -44,6 +44,14 @@ URLS = [
 ]
 
 
+class Counted(list):
+    """An execute wrapper that keeps the SQL of each query."""
+
+    def __call__(self, execute, sql, params, many, context):
+        self.append(sql)
+        return execute(sql, params, many, context)
+
+
 def main(runs: int) -> None:
     count = Prediction.objects.count()
     if count < 10_000:
@@ -59,8 +67,8 @@ def main(runs: int) -> None:
         for url in URLS:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code, response.content[:300])
-            queries = []
-            with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
+            queries = Counted()
+            with connection.execute_wrapper(queries):
                 items = len(client.get(url).json()["results"])
             times = []
             for _ in range(runs):
