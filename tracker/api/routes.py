@@ -36,6 +36,7 @@ from tracker.bundle import (
 )
 from tracker.cache import cached_scoreboard, invalidate_scoreboard
 from tracker.editing import StaleEdit
+from tracker.formats import day
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
 from tracker.models import Person, Prediction, TranscriptSegment
 from tracker.paging import page_of
@@ -84,15 +85,23 @@ class TokenAuth(HttpBearer):
 
 
 class Api(NinjaAPI):
-    def get_openapi_schema(self, *args, **kwargs):
-        """Ninja's document, plus the request bodies this module reads itself (see `body`)."""
-        schema = super().get_openapi_schema(*args, **kwargs)
-        found = schema.setdefault("components", {}).setdefault("schemas", {})
-        for model in BODIES.values():
-            defined = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            found.update(defined.pop("$defs", {}))
-            found[model.__name__] = defined
-        return schema
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents: dict[str, dict] = {}
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params=None):
+        """Ninja's document, plus the request bodies this module reads itself (see `body`). Made once per
+        prefix: the operations never change while the process runs, and making it takes about a second."""
+        prefix = self.get_root_path(path_params or {}) if path_prefix is None else path_prefix
+        if prefix not in self.documents:
+            schema = super().get_openapi_schema(path_prefix=prefix)
+            found = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in BODIES.values():
+                defined = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                found.update(defined.pop("$defs", {}))
+                found[model.__name__] = defined
+            self.documents[prefix] = schema
+        return self.documents[prefix]
 
 
 api = Api(title="Thesis Tracker API", version="1", auth=TokenAuth(), urls_namespace="api",
@@ -286,7 +295,7 @@ def add_forecast(request, key: str):
     except services.Conflict as conflict:
         current = conflict.current
         raise Invalid(409, f"Not saved: forecasts are closed, because this prediction was resolved "
-                           f"“{current.get_status_display()}” on {current.resolved_on}.",
+                           f"“{current.get_status_display()}” on {day(current.resolved_on)}.",
                       current=items(PREDICTIONS, [current.pk])[0]) from None
     return ok({"user": request.user.username, "prediction": prediction.key, "probability": forecast.probability,
                "made_at": forecast.made_at, "note": forecast.note}, 201)
