@@ -454,3 +454,14 @@ def test_a_null_character_in_a_body_is_a_located_problem(world, editor):
     response = send(api_client(editor), "post", "/people", {"name": "Ana\u0000"})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"location": "body.name", "message": "contains a NUL character (\\u0000)"}]
+
+
+def test_an_administrator_sees_tokens_without_their_secret_and_cannot_add_one(client, member):
+    admin_user = make_user("root")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    token, raw = issue(member, "poller")
+    page = client.get("/admin/tracker/apitoken/").content.decode()
+    assert "poller" in page and token.prefix in page and raw not in page
+    assert client.get("/admin/tracker/apitoken/add/").status_code == 403

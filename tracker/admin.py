@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import F
 
-from .models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
+from .models import ApiToken, Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
 
 
 class VersionedAdmin(admin.ModelAdmin):
@@ -121,4 +121,18 @@ class ResolutionEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued on the settings page or by `manage.py create_api_token` (the only times one is shown);
+    here an administrator sees them and can revoke (delete) one."""
+
+    list_display = ["name", "user", "prefix", "read_only", "created_at", "expires_at", "last_used_at"]
+    list_filter = ["read_only"]
+    search_fields = ["name", "user__username", "prefix"]
+    readonly_fields = ["user", "name", "prefix", "digest", "read_only", "created_at", "expires_at", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:
         return False
