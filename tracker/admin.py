@@ -7,6 +7,7 @@ from django.db.models import F
 
 from .accounts import email_owner
 from .models import (
+    ApiToken,
     Company,
     Forecast,
     Person,
@@ -203,3 +204,17 @@ class AccountAdmin(UserAdmin):
     """Django's user admin, refusing an address another account has (in any case) before the database does."""
 
     form = AdminUserForm
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued on the settings page or by `manage.py create_api_token` (the only times one is shown);
+    here an administrator sees them and can revoke (delete) one."""
+
+    list_display = ["name", "user", "prefix", "read_only", "created_at", "expires_at", "last_used_at"]
+    list_filter = ["read_only"]
+    search_fields = ["name", "user__username", "prefix"]
+    readonly_fields = ["user", "name", "prefix", "digest", "read_only", "created_at", "expires_at", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

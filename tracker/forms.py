@@ -654,10 +654,23 @@ DUE_CHOICES = [("", "Any time"), ("overdue", "Overdue (past resolve-by, still op
                ("soon", "Due in the next 30 days")]
 
 
+def _read_once(anything: str, rows):
+    """Choices for a ChoiceField, read from the database the first time they are asked for."""
+    read: list = []
+
+    def choices() -> list:
+        if not read:
+            read.append([("", anything), *rows()])
+        return read[0]
+
+    return choices
+
+
 class PredictionFilterForm(forms.Form):
     """The predictions list's filters, by key so that links stay readable and stable.
 
-    Choices are loaded once, so validating a filter costs no extra query.
+    Each field's choices are read once, when first needed (to check a value given, or to draw the select), so
+    validating a filter costs no extra query, and a filter that names no speaker never reads the people.
     """
 
     q = forms.CharField(required=False, max_length=search.MAX_QUERY_LENGTH, label="Search", widget=forms.SearchInput(
@@ -677,15 +690,18 @@ class PredictionFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["speaker"].choices = [("", "Anyone"), *Person.objects.values_list("key", "name")]
-        self.fields["source"].choices = [("", "Any source"), *Source.objects.values_list("key", "title")]
-        self.fields["thesis"].choices = [("", "Any thesis"), *Thesis.objects.values_list("key", "title")]
-        self.fields["company"].choices = [("", "Any company"), *Company.objects.values_list("key", "name")]
-        self.fields["tag"].choices = [("", "Any tag"), *((n, n) for n in Tag.objects.values_list("name", flat=True))]
         forecasters = get_user_model().objects.filter(Exists(Forecast.objects.filter(user=OuterRef("pk"))))
-        self.fields["forecaster"].choices = [("", "Anyone or no one"),
-                                             *((n, n) for n in forecasters.order_by("username")
-                                               .values_list("username", flat=True))]
+        choices = {
+            "speaker": ("Anyone", lambda: Person.objects.values_list("key", "name")),
+            "source": ("Any source", lambda: Source.objects.values_list("key", "title")),
+            "thesis": ("Any thesis", lambda: Thesis.objects.values_list("key", "title")),
+            "company": ("Any company", lambda: Company.objects.values_list("key", "name")),
+            "tag": ("Any tag", lambda: ((n, n) for n in Tag.objects.values_list("name", flat=True))),
+            "forecaster": ("Anyone or no one", lambda: ((n, n) for n in forecasters.order_by("username")
+                                                        .values_list("username", flat=True))),
+        }
+        for name, (anything, rows) in choices.items():
+            self.fields[name].choices = _read_once(anything, rows)
 
     def filter(self, queryset):
         data = self.cleaned_data

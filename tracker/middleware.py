@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 Middleware = Callable[[HttpRequest], HttpResponse]
 logger = logging.getLogger(__name__)
 STATIC_PREFIX = "/" + settings.STATIC_URL.lstrip("/")
+API_PREFIX = "/api/"
 
 
 def htmx_login_redirect(get_response: Middleware) -> Middleware:
@@ -67,6 +68,8 @@ def body_size_limit(get_response: Middleware) -> Middleware:
 
 
 def refuse_body(request: HttpRequest, status: int, reason: str) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"message": reason, "errors": [{"location": "body", "message": reason}]}, status=status)
     return render(request, "413.html", {"reason": reason}, status=status)
 
 
@@ -116,7 +119,11 @@ class BusyDatabase:
         if not is_busy(exception):
             return None
         logger.warning("Busy database, answered 503: %s %s (%s)", request.method, request.path, exception)
-        response = render(request, "503.html", {"retry_after": RETRY_AFTER_SECONDS}, status=503)
+        if request.path.startswith(API_PREFIX):
+            response = JsonResponse({"message": "The database is busy; try again in a few seconds.", "errors": []},
+                                    status=503)
+        else:
+            response = render(request, "503.html", {"retry_after": RETRY_AFTER_SECONDS}, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         if getattr(request, "htmx", False):
             response = reswap(retarget(response, "#flash"), "innerHTML")

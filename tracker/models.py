@@ -933,3 +933,30 @@ class ReminderOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.period}: {self.state}"
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API. Only a digest is stored: the token itself is shown once, at creation.
+
+    The token reads `tt_<prefix>_<secret>`; the public prefix finds the row, and the digest of the whole token is
+    compared in constant time (tracker.api.tokens).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=NAME_LENGTH, help_text="What the token is for, e.g. “forecast script”.")
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    read_only = models.BooleanField(default=False, help_text="Read-only tokens may read but never write.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="api_token_name_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())

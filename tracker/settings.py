@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    # django-ninja, for the API; as an app its docs page uses the Swagger UI files it ships, not a CDN.
+    "ninja",
     "tracker",
 ]
 
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Under /api/ the user is the bearer token's, never the session's.
+    "tracker.api.tokens.token_user",
     # Nothing above reads the body (CSRF reads the form later, in process_view), so this refuses it unread.
     "tracker.middleware.body_size_limit",
     "django_htmx.middleware.HtmxMiddleware",
@@ -176,6 +180,11 @@ WHITENOISE_USE_FINDERS = True
 # Blind forecasting: on an open prediction, the community median and others' forecasts stay hidden from a user
 # until they have made their own, so that nobody anchors on the crowd.
 BLIND_FORECASTING = env_flag("TRACKER_BLIND_FORECASTING")
+
+# Requests per API token in each window of seconds, counted in the shared cache; past it, 429 with Retry-After.
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
+API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))
+
 # An uploaded bundle larger than this is refused before it is parsed.
 BUNDLE_MAX_BYTES = int(os.environ.get("BUNDLE_MAX_BYTES", str(5 * 1024 * 1024)))
 # A transcript (uploaded or pasted) larger than this is refused before it is parsed.

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
 
+from tracker.api.routes import api
 from tracker.views import (
     accounts,
     bundles,
@@ -16,9 +18,13 @@ from tracker.views import (
     scoreboard,
     search,
     theses,
+    tokens,
     transcripts,
     users,
 )
+
+api_patterns, _, _ = api.urls
+api_urls = ([path(p.pattern._route, login_not_required(p.callback), name=p.name) for p in api_patterns], "api")
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -91,6 +97,8 @@ urlpatterns = [
     path("reminders/unsubscribe/<str:token>/", reminders.unsubscribe_view, name="reminders_unsubscribe"),
     path("calendar/<str:token>.ics", reminders.calendar_feed, name="calendar_feed"),
     path("feeds/<str:token>/atom/", reminders.prediction_feed, name="prediction_feed"),
+    path("settings/tokens/", tokens.token_create, name="api_token_create"),
+    path("settings/tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -105,6 +113,8 @@ urlpatterns = [
          name="password_reset_confirm"),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
+    # The API authenticates by bearer token (tracker.api.tokens), so the log-in page never answers for it.
+    path("api/v1/", include(api_urls)),
 ]
 
 handler403 = "tracker.views.common.permission_denied"
