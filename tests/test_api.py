@@ -417,7 +417,8 @@ def test_a_transcript_imports_with_its_speakers_and_refuses_to_replace_unasked(w
     client = api_client(editor)
     made = send(client, "post", "/sources/known/transcript", {"text": TRANSCRIPT, "speakers": {"Ana": "known"}})
     assert made.status_code == 201
-    assert made.json() == {"source": "known", "format": "vtt", "sentences": 1, "speakers": {"Ana": "known"}}
+    assert made.json() == {"source": "known", "format": "vtt", "sentences": 1, "speakers": {"Ana": "known"},
+                           "candidates": 0}
     again = send(client, "post", "/sources/known/transcript", {"text": TRANSCRIPT})
     assert again.status_code == 409
     late = send(client, "post", "/sources/known/transcript",
@@ -465,3 +466,16 @@ def test_an_administrator_sees_tokens_without_their_secret_and_cannot_add_one(cl
     page = client.get("/admin/tracker/apitoken/").content.decode()
     assert "poller" in page and token.prefix in page and raw not in page
     assert client.get("/admin/tracker/apitoken/add/").status_code == 403
+
+
+def test_a_thesis_says_which_companies_it_holds_against_its_stance(member):
+    from tests.factories import make_company, make_thesis
+    from tracker.models import ThesisCompany
+
+    thesis = make_thesis(key="chips")
+    long, short = make_company(key="nvidia"), make_company(key="intel")
+    thesis.companies.add(long, short)
+    ThesisCompany.objects.filter(thesis=thesis, company=short).update(direction="short")
+    body = send(api_client(member), "get", "/theses/chips").json()
+    assert body["directions"] == {"intel": "short"} and body["benchmark"] == "SPY"
+    assert body["companies"] == ["intel", "nvidia"]

@@ -443,8 +443,12 @@ TranscriptUpload = create_model(
     speakers=(dict[str, Key | None], Field({}, description="Speaker label → a person's key, or null for nobody. "
                                                             "Other labels: a person of that name, else a new one.")),
 )
-TranscriptSaved = create_model("TranscriptSaved", source=(str, ...), format=(str, ...), sentences=(int, ...),
-                               speakers=(dict[str, str | None], ...))
+TranscriptSaved = create_model(
+    "TranscriptSaved", source=(str, ...), format=(str, ...), sentences=(int, ...),
+    speakers=(dict[str, str | None], ...),
+    candidates=(int, Field(description="Candidate predictions waiting for review on this source after the import "
+                                       "(sentences decided before are not asked again).")),
+)
 
 
 def _seconds(ms: int | None) -> float | None:
@@ -495,13 +499,14 @@ def import_transcript(request, key: str):
     if problems:
         raise Invalid(422, "The speakers have problems; nothing was imported.", problems)
     try:
-        count = save_transcript(source, parsed, mapping, replace=data.replace)
+        saved = save_transcript(source, parsed, mapping, replace=data.replace)
     except TranscriptError as exc:
         raise Invalid(409, f"{exc.message}: send \"replace\": true.", [Problem("body.replace", exc.message)]) from None
     speakers = {label: (p.key if isinstance(p, Person) else None) for label, p in mapping.items()}
     speakers.update(dict(Person.objects.filter(name__in=[p.name for p in mapping.values()
                                                          if isinstance(p, NewPerson)]).values_list("name", "key")))
-    return ok({"source": source.key, "format": parsed.format, "sentences": count, "speakers": speakers}, 201)
+    return ok({"source": source.key, "format": parsed.format, "sentences": saved.sentences, "speakers": speakers,
+               "candidates": saved.candidates.pending}, 201)
 
 
 # --- scoreboard and bundles ------------------------------------------------------------------------------

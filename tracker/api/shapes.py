@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from tracker.bundle import MODEL_OF, REFERENCED, SCHEMAS, Item, Problem, describe, json_problems, location
 from tracker.forms import CompanyForm, PersonForm, PredictionForm, QuoteForm, SignalForm, SourceForm, ThesisForm
+from tracker.models import ThesisCompany
 
 NOUNS = {"people": "person", "companies": "company", "sources": "source", "quotes": "quote", "theses": "thesis",
          "predictions": "prediction", "signals": "signal"}
@@ -187,7 +188,9 @@ def items(kind: Kind, pks: list[int]) -> list[dict[str, Any]]:
     if kind.name == "predictions":
         links.append("tags")
     singles = [f for f in fields if f in refs and f not in links]
-    columns = [f for f in fields if f not in refs and f not in links]
+    # A thesis's directions are a column of its links to its companies, as in the bundle (tracker/bundle.py).
+    derived = {"directions": _directions(pks)} if kind.name == "theses" else {}
+    columns = [f for f in fields if f not in refs and f not in links and f not in derived]
     rows = {row["pk"]: row for row in model.objects.filter(pk__in=pks).values(
         "pk", "version", *columns, **{f"_{f}": models.F(f"{f}__key") for f in singles})}
     linked: dict[str, dict[int, list[str]]] = {attr: {} for attr in links}
@@ -200,10 +203,22 @@ def items(kind: Kind, pks: list[int]) -> list[dict[str, Any]]:
             continue
         item = {}
         for f in fields:
+            if f in derived:
+                item[f] = derived[f].get(pk, {})
+                continue
             item[f] = (sorted(linked[f].get(pk, [])) if f in links else row[f"_{f}"] if f in singles else row[f])
         item["version"] = row["version"]
         out.append(item)
     return out
+
+
+def _directions(pks: list[int]) -> dict[int, dict[str, str]]:
+    """Each thesis's companies held against its stance's default (long or short), by company key."""
+    directions: dict[int, dict[str, str]] = {}
+    for thesis, company_key, direction in ThesisCompany.objects.filter(thesis_id__in=pks).exclude(
+            direction="").order_by("company__key").values_list("thesis_id", "company__key", "direction"):
+        directions.setdefault(thesis, {})[company_key] = direction
+    return directions
 
 
 def _links(model: type[models.Model], attrs: list[str], pks: list[int]):
