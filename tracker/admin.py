@@ -1,7 +1,12 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.db.models import F
 
+from .cache import invalidate_scoreboard
 from .models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
+from .scores import delete_forecasters, rescore
 
 
 class VersionedAdmin(admin.ModelAdmin):
@@ -94,6 +99,40 @@ class ForecastAdmin(admin.ModelAdmin):
     search_fields = ["prediction__statement", "user__username"]
     list_select_related = ["prediction", "user"]
     raw_id_fields = ["prediction"]
+
+    # A forecast changed here may be a counted one: its predictions' stored scores follow in the same transaction.
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = Forecast.objects.filter(pk=obj.pk).values_list("prediction_id", flat=True).first()
+            super().save_model(request, obj, form, change)
+            rescore({obj.prediction_id, before} - {None})
+            invalidate_scoreboard()
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Forecast.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            affected = set(queryset.values_list("prediction_id", flat=True))
+            super().delete_queryset(request, queryset)
+            rescore(affected)
+            invalidate_scoreboard()
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class ForecasterAdmin(UserAdmin):
+    """Deleting a user takes their forecasts along, which moves the community median of what they forecast."""
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, get_user_model().objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            delete_forecasters(queryset)
+            invalidate_scoreboard()
 
 
 @admin.register(Signal)

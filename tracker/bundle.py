@@ -53,6 +53,7 @@ from .models import (
     Tag,
     Thesis,
 )
+from .scores import rescore
 from .services import replay, state_of
 from .transcripts.exchange import TranscriptIn, transcript_problems, transcripts_for_export, write_transcripts
 
@@ -753,6 +754,8 @@ class Importer:
             if self.problems:
                 raise BundleError(self.problems)
             if self.report.changed:
+                # What counts may have changed on any prediction the bundle names: new forecasts, a new status
+                rescore(self.pks["predictions"].values())
                 invalidate_scoreboard()
         return self.report
 

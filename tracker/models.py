@@ -556,3 +556,61 @@ class TranscriptSegment(models.Model):
     @property
     def timestamp_label(self) -> str:
         return format_timestamp(self.seconds)
+
+
+class Score(models.Model):
+    """One forecaster's stored score on one scored prediction, written in the transaction that resolved it.
+
+    `live_only` says which forecasts were counted: every one (False), or only those entered in the app (True),
+    for the scoreboard's live-only view. Rebuilt from the forecasts by `tracker.scores.rescore`; never edited.
+    """
+
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="scores")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scores")
+    live_only = models.BooleanField()
+    # The counted forecast: the user's latest made strictly before the resolution moment.
+    forecast = models.ForeignKey(Forecast, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    imported = models.BooleanField()
+    outcome = models.PositiveSmallIntegerField()  # 1 came true, 0 did not
+    resolved_on = models.DateField()
+    bin = models.PositiveSmallIntegerField()  # the calibration bin of the probability, 0..9
+    brier = models.FloatField()
+    log_score = models.FloatField()
+    median_brier = models.FloatField()  # the community median's Brier on the same prediction
+    time_brier = models.FloatField()  # averaged over the time each forecast stood, first forecast to resolution
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prediction", "user", "live_only"], name="score_unique")]
+        indexes = [
+            # The scoreboard adds up per forecaster and bin; the index carries every summed column.
+            models.Index(fields=["live_only", "user", "bin", "probability", "outcome", "brier", "log_score",
+                                 "median_brier", "time_brier", "imported"], name="score_board_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on prediction {self.prediction_id}: Brier {self.brier:.3f}"
+
+
+class CommunityScore(models.Model):
+    """Per scored prediction (every one, forecast or not): its outcome, the community median of the counted
+    forecasts and that median's Brier, and the sum of the counted forecasts' Brier (the scoreboard's months)."""
+
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="community_scores")
+    live_only = models.BooleanField()
+    outcome = models.PositiveSmallIntegerField()
+    resolved_on = models.DateField()
+    forecasters = models.PositiveIntegerField()  # how many counted forecasts, one per user
+    median = models.FloatField(null=True)  # null when nobody forecast it in time
+    median_brier = models.FloatField(null=True)
+    sum_brier = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prediction", "live_only"], name="community_score_unique")]
+        indexes = [
+            models.Index(fields=["live_only", "resolved_on", "outcome", "forecasters", "sum_brier"],
+                         name="community_score_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"prediction {self.prediction_id}: median {self.median}"

@@ -1,0 +1,159 @@
+"""Scores stored at resolution: what each counted forecast scored, kept in `Score` and `CommunityScore`.
+
+A score changes only when what counts changes: a prediction is resolved, undone or resolved again, an import
+adds forecasts or changes a status, a forecaster is deleted. Each of those calls `rescore(ids)` inside its own
+transaction, so the stored rows always agree with the forecasts; a forecast on an open prediction changes
+nothing here. `manage.py rescore` rebuilds every row, for data changed outside the app (a shell, SQL).
+
+The rules are those of `tracker.scoring` (its module docstring): the resolution moment is 00:00 UTC of
+`resolved_on`, a user's latest forecast strictly before it counts, o = 1 for true and 0 for false. Stored per
+(prediction, user), twice: counting every forecast, and counting only the live ones (`live_only`):
+
+    brier        = (p - o)^2
+    log_score    = ln(p) if o = 1 else ln(1 - p)
+    median_brier = (m - o)^2, m the median of every user's counted forecast on the prediction
+    time_brier   = sum over the user's forecasts f_i before resolution of (p_i - o)^2 * (t_{i+1} - t_i) / (R - t_1)
+                   where t_1 is their first forecast, t_{i+1} the next one's moment (R, the resolution, for the
+                   last): each forecast weighs as long as it stood, as on Metaculus and Fatebook.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from itertools import groupby
+from statistics import median
+
+from django.apps import apps as global_apps
+from django.db import transaction
+
+SCORED = ("true", "false")  # the scored statuses, as Prediction.SCORED (plain strings: migrations use this too)
+CAME_TRUE = "true"
+BIN_EDGES = [k / 10 for k in range(1, 10)]
+CHUNK = 500  # predictions per query and per batch of writes
+BASES = (False, True)  # live_only: every forecast, then the live ones only
+
+
+def resolution_moment(resolved_on: date) -> datetime:
+    return datetime.combine(resolved_on, time(), UTC)
+
+
+def bin_of(p: float) -> int:
+    """The calibration bin, by comparison with the edges, as the SQL of `tracker.scoring` does."""
+    for index, edge in enumerate(BIN_EDGES):
+        if p < edge:
+            return index
+    return len(BIN_EDGES)
+
+
+@dataclass(frozen=True)
+class Entered:
+    """A forecast as scoring reads it."""
+
+    id: int
+    user_id: int
+    made_at: datetime
+    probability: float
+    imported: bool
+
+
+def time_averaged_brier(forecasts: list[Entered], outcome: int, resolves_at: datetime) -> float:
+    """One user's forecasts before resolution, oldest first: each (p - o)^2 weighted by how long it stood."""
+    span = (resolves_at - forecasts[0].made_at).total_seconds()
+    total = 0.0
+    for current, following in zip(forecasts, forecasts[1:] + [None], strict=True):
+        until = following.made_at if following is not None else resolves_at
+        total += (current.probability - outcome) ** 2 * (until - current.made_at).total_seconds()
+    return total / span
+
+
+def score_prediction(outcome: int, resolves_at: datetime, forecasts: Iterable[Entered]) -> tuple[list[dict], dict]:
+    """The stored figures of one prediction from forecasts of one basis: a row per user, and the community's."""
+    by_user: dict[int, list[Entered]] = {}
+    for f in sorted(forecasts, key=lambda f: f.made_at):
+        if f.made_at < resolves_at:
+            by_user.setdefault(f.user_id, []).append(f)
+    counted = {user_id: made[-1] for user_id, made in by_user.items()}
+    m = median(f.probability for f in counted.values()) if counted else None
+    median_brier = (m - outcome) ** 2 if m is not None else None
+    rows = []
+    for user_id, f in counted.items():
+        p = f.probability
+        rows.append({"user_id": user_id, "forecast_id": f.id, "probability": p, "imported": f.imported,
+                     "bin": bin_of(p), "brier": (p - outcome) ** 2,
+                     "log_score": math.log(p if outcome == 1 else 1 - p), "median_brier": median_brier,
+                     "time_brier": time_averaged_brier(by_user[user_id], outcome, resolves_at)})
+    community = {"forecasters": len(rows), "median": m, "median_brier": median_brier,
+                 "sum_brier": sum(r["brier"] for r in rows)}
+    return rows, community
+
+
+def _models(apps):
+    return (apps.get_model("tracker", name) for name in ("Prediction", "Forecast", "Score", "CommunityScore"))
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def rescore(predictions: Iterable[int] | None = None, *, apps=global_apps) -> int:
+    """Replace the stored scores of these predictions (ids; None: every prediction) by ones computed afresh from
+    their forecasts, in one transaction; the number of stored rows written. Idempotent."""
+    prediction_model, forecast_model, score_model, community_model = _models(apps)
+    with transaction.atomic():
+        if predictions is None:
+            score_model.objects.all().delete()
+            community_model.objects.all().delete()
+            scored = prediction_model.objects.filter(status__in=SCORED)
+            batches = _chunks(list(scored.order_by("pk").values_list("pk", flat=True)))
+        else:
+            ids = sorted(set(predictions))
+            for chunk in _chunks(ids):
+                score_model.objects.filter(prediction_id__in=chunk).delete()
+                community_model.objects.filter(prediction_id__in=chunk).delete()
+            batches = _chunks(ids)
+        written = 0
+        for chunk in batches:
+            written += _store(chunk, prediction_model, forecast_model, score_model, community_model)
+    return written
+
+
+def _store(ids: list[int], prediction_model, forecast_model, score_model, community_model) -> int:
+    outcomes = {pk: (1 if status == CAME_TRUE else 0, resolved_on) for pk, status, resolved_on in
+                prediction_model.objects.filter(pk__in=ids, status__in=SCORED)
+                .values_list("pk", "status", "resolved_on")}
+    if not outcomes:
+        return 0
+    rows = (forecast_model.objects.filter(prediction_id__in=list(outcomes)).order_by("prediction_id")
+            .values_list("prediction_id", "id", "user_id", "made_at", "probability", "imported_at"))
+    forecasts: dict[int, list[Entered]] = {
+        pk: [Entered(f_id, user_id, made_at, p, imported_at is not None)
+             for _, f_id, user_id, made_at, p, imported_at in group]
+        for pk, group in groupby(rows, key=lambda row: row[0])}
+    scores, communities = [], []
+    for pk, (outcome, resolved_on) in outcomes.items():
+        made = forecasts.get(pk, [])
+        for live_only in BASES:
+            counted = [f for f in made if not f.imported] if live_only else made
+            rows_of, community = score_prediction(outcome, resolution_moment(resolved_on), counted)
+            common = {"prediction_id": pk, "live_only": live_only, "outcome": outcome, "resolved_on": resolved_on}
+            scores += [score_model(**common, **row) for row in rows_of]
+            communities.append(community_model(**common, **community))
+    score_model.objects.bulk_create(scores, batch_size=CHUNK)
+    community_model.objects.bulk_create(communities, batch_size=CHUNK)
+    return len(scores) + len(communities)
+
+
+def delete_forecasters(users) -> int:
+    """Delete these users (a queryset) with their forecasts, and rescore what they had forecast: the community
+    median of those predictions changes. The number of users deleted."""
+    forecast_model = global_apps.get_model("tracker", "Forecast")
+    with transaction.atomic():
+        affected = set(forecast_model.objects.filter(user__in=users, prediction__status__in=SCORED)
+                       .values_list("prediction_id", flat=True).distinct())
+        deleted = users.model.objects.filter(pk__in=list(users.values_list("pk", flat=True))).delete()[1]
+        rescore(affected)
+    return deleted.get(users.model._meta.label, 0)
