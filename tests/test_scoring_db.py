@@ -13,7 +13,7 @@ from tests.boards import scored_board
 from tests.factories import make_company, make_person, make_prediction, make_signal, make_source, make_thesis
 from tracker.models import Forecast, Prediction, Signal
 from tracker.scores import rescore
-from tracker.scoring import COLUMNS, FIGURES, compute_scoreboard
+from tracker.scoring import COLUMNS, FIGURES, compute_scoreboard, my_calibration
 
 pytestmark = pytest.mark.django_db
 
@@ -328,8 +328,17 @@ def test_the_scoreboard_takes_the_same_few_queries_whatever_the_size_of_the_data
     assert small == 3  # stored scores, groups, totals
 
 
-def test_a_users_own_calibration_takes_one_more_query_whatever_the_size_of_the_data(three_forecasters):
+def test_the_scoreboard_for_a_user_takes_no_extra_query(three_forecasters, django_assert_max_num_queries):
     alice = get_user_model().objects.get(username="alice")
-    small = count_queries(user=alice)
-    populate(24)
-    assert count_queries(user=alice) == small == count_queries() + 1
+    expected = count_queries()
+    with django_assert_max_num_queries(expected):
+        compute_scoreboard(user=alice)
+
+
+def test_a_users_own_calibration_alone_takes_one_query_and_agrees_with_the_board(three_forecasters,
+                                                                                 django_assert_num_queries):
+    alice = get_user_model().objects.get(username="alice")
+    board = scored_board(user=alice)
+    with django_assert_num_queries(1):
+        assert my_calibration(alice) == board["my_calibration"]
+    assert my_calibration(AnonymousUser()) is None

@@ -6,8 +6,8 @@ sees a stale entry and computes the figures afresh. A forecast on an open predic
 bumps only the generation of forecast views, which the rendered page depends on (its due predictions show
 forecasts), never the figures.
 
-The figures are cached in two pieces: everybody's scoreboard once (per day and basis), and each user's own
-calibration apart, a small query of its own.
+Everybody's figures are cached once (per day and basis), not once per user; each user's own calibration is
+a small query of its own.
 """
 
 import hashlib
@@ -22,7 +22,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from .scoring import my_calibration, shared_scoreboard
+from .scoring import compute_scoreboard, my_calibration
 
 GENERATION_KEY = "scoreboard:generation"
 FORECASTS_KEY = "forecasts:generation"
@@ -48,35 +48,22 @@ def _bump(key: str) -> None:
 
 
 def cached_scoreboard(user=None, today: date | None = None, live_only: bool = False) -> dict[str, Any]:
-    """The scoreboard as `compute_scoreboard` gives it, from the shared cache when no score has changed.
+    """The scoreboard as `compute_scoreboard` gives it: everybody's part from the shared cache while no score
+    has changed (one cache read fetches the generation and the entry), the user's own calibration apart.
 
-    One cache read fetches the current generation, everybody's part and the user's own calibration; each
-    remembers the generation it was computed at, and only a stale piece is computed again.
+    The own calibration is one query on the user's stored scores (an index lookup); caching it per user would
+    cost more than it saves, in writes to the database cache. Computing the whole board gives it for free.
     """
     today = today or timezone.localdate()
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    basis = ":live" if live_only else ""
-    shared_key = f"scoreboard:{today.isoformat()}{basis}"
-    mine_key = f"scoreboard:mine:{user_id}{basis}" if user_id is not None else None
-    found = cache.get_many([GENERATION_KEY, shared_key] + ([mine_key] if mine_key else []))
+    key = f"scoreboard:{today.isoformat()}{':live' if live_only else ''}"
+    found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY, 0)
-    fresh = {}
-    shared = _current(found.get(shared_key), generation)
-    if shared is None:
-        shared = fresh[shared_key] = shared_scoreboard(today=today, live_only=live_only)
-    mine = None
-    if mine_key:
-        mine = _current(found.get(mine_key), generation)
-        if mine is None:
-            mine = fresh[mine_key] = my_calibration(user, live_only=live_only)
-    if fresh:
-        cache.set_many({key: {"generation": generation, "value": value} for key, value in fresh.items()},
-                       timeout=TIMEOUT)
-    return {**shared, "my_calibration": mine}
-
-
-def _current(entry: dict | None, generation: int) -> Any:
-    return entry["value"] if entry is not None and entry["generation"] == generation else None
+    entry = found.get(key)
+    if entry is not None and entry["generation"] == generation:
+        return {**entry["board"], "my_calibration": my_calibration(user, live_only=live_only)}
+    board = compute_scoreboard(today=today, user=user, live_only=live_only)  # the user's part comes along
+    cache.set(key, {"generation": generation, "board": {**board, "my_calibration": None}}, timeout=TIMEOUT)
+    return board
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

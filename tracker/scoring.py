@@ -49,9 +49,9 @@ Stored scores
     stored figures are checked against. Everybody's part (`shared_scoreboard`) and a user's own calibration
     (`my_calibration`) are separate, so that the first can be cached once for everybody.
 
-The whole scoreboard takes four queries whatever the size of the data: the stored sums (STORED_SQL), the groups
-(GROUPS_SQL), the totals, and the user's own calibration. The database does the per-row work; Python only adds up
-aggregated rows (one per user and bin, per resolution day, or per group).
+The whole scoreboard takes three queries whatever the size of the data: the stored sums (STORED_SQL), the groups
+(GROUPS_SQL) and the totals; a user's own calibration alone (`my_calibration`) takes one. The database does the
+per-row work; Python only adds up aggregated rows (one per user and bin, per resolution day, or per group).
 """
 
 from __future__ import annotations
@@ -360,7 +360,8 @@ def stored_sums(live_only: bool = False) -> ForecastSums:
 
 
 def my_calibration(user=None, live_only: bool = False) -> list[dict[str, Any]] | None:
-    """`user`'s own calibration from their stored scores (one small query); None without a user."""
+    """`user`'s own calibration from their stored scores (one small query); None without a user. What
+    `compute_scoreboard` gives as my_calibration, for a scoreboard whose shared part comes from a cache."""
     if user is None or not user.is_authenticated:
         return None
     bins = {row["bin"]: row for row in Score.objects.filter(live_only=live_only, user=user).order_by()
@@ -459,11 +460,11 @@ def _board(today: date | None, sums: ForecastSums, live_only: bool, mine: list |
 
 def shared_scoreboard(today: date | None = None, live_only: bool = False) -> dict[str, Any]:
     """The scoreboard as everybody sees it, from the stored scores (three queries); my_calibration is None."""
-    return _board(today, stored_sums(live_only), live_only, None)
+    return compute_scoreboard(today, None, live_only)
 
 
 def compute_scoreboard(today: date | None = None, user=None, live_only: bool = False) -> dict[str, Any]:
-    """The whole scoreboard as plain data, JSON-ready, with None where a figure is undefined (four queries).
+    """The whole scoreboard as plain data, JSON-ready, with None where a figure is undefined (three queries).
 
     Keys, and the columns of their rows, as in COLUMNS: totals (one dict), forecasters, speakers, sources,
     theses, companies, tags, calibration, my_calibration (`user`'s own calibration; None without a user),
@@ -471,9 +472,9 @@ def compute_scoreboard(today: date | None = None, user=None, live_only: bool = F
     (default: today) is what overdue is counted against. `live_only` counts only forecasts entered in the app.
     Added up from the stored scores; `scoreboard_from_forecasts` gives the same figures the long way.
     """
-    board = shared_scoreboard(today, live_only)
-    board["my_calibration"] = my_calibration(user, live_only)
-    return board
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    sums = stored_sums(live_only)
+    return _board(today, sums, live_only, calibration_rows(sums.by_bin(user_id)) if user_id is not None else None)
 
 
 def scoreboard_from_forecasts(today: date | None = None, user=None, live_only: bool = False) -> dict[str, Any]:
