@@ -3,7 +3,7 @@
 import math
 
 from tracker import scoring
-from tracker.scores import rescore
+from tracker.scores import rescore_everything
 
 
 def assert_same_figures(stored, reference, path="board") -> None:
@@ -29,7 +29,7 @@ def assert_same_figures(stored, reference, path="board") -> None:
 def scored_board(**kw) -> dict:
     """The scoreboard of data written straight into the tables (around the services): its scores are stored
     first, as `manage.py rescore` does, and the board is checked against the one computed from the forecasts."""
-    rescore()
+    rescore_everything()
     board = scoring.compute_scoreboard(**kw)
     assert_same_figures(board, scoring.scoreboard_from_forecasts(**kw))
     return board

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.boards import scored_board
 from tests.factories import make_company, make_person, make_prediction, make_signal, make_source, make_thesis
 from tracker.models import Forecast, Prediction, Signal
-from tracker.scores import rescore
+from tracker.scores import rescore_everything
 from tracker.scoring import COLUMNS, FIGURES, compute_scoreboard, my_calibration
 
 pytestmark = pytest.mark.django_db
@@ -313,7 +313,7 @@ def populate(n: int) -> None:
 
 
 def count_queries(**kw) -> int:
-    rescore()
+    rescore_everything()
     with CaptureQueriesContext(connection) as queries:
         compute_scoreboard(**kw)
     return len(queries)

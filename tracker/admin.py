@@ -6,7 +6,7 @@ from django.db.models import F
 
 from .cache import invalidate_scoreboard
 from .models import Company, Forecast, Person, Prediction, Quote, ResolutionEvent, Signal, Source, Tag, Thesis
-from .scores import delete_forecasters, rescore
+from .scores import delete_forecasters, groups_of, rescore, rescore_groups
 
 
 class VersionedAdmin(admin.ModelAdmin):
@@ -90,6 +90,18 @@ class PredictionAdmin(VersionedAdmin):
     # Status changes go through the resolve action, which records history; never edited here.
     readonly_fields = ["status", "resolved_on", "resolution_note", "resolution_url", "version"]
     inlines = [ResolutionEventInline]
+
+    # A scored prediction moved between speakers, sources, theses, companies or tags moves their accuracy: the
+    # groups it was in (read before the save) and is in after its links are saved are rescored.
+    def save_model(self, request, obj, form, change):
+        obj.groups_before = groups_of([obj.pk]) if change else {}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        after = groups_of([form.instance.pk])
+        rescore_groups({kind: ids | form.instance.groups_before.get(kind, set()) for kind, ids in after.items()})
+        invalidate_scoreboard()
 
 
 @admin.register(Forecast)

@@ -565,8 +565,9 @@ class Score(models.Model):
     for the scoreboard's live-only view. Rebuilt from the forecasts by `tracker.scores.rescore`; never edited.
     """
 
-    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="scores")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scores")
+    # Hidden relations ("+"): stored scores follow what they score and never keep it from being deleted.
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     live_only = models.BooleanField()
     # The counted forecast: the user's latest made strictly before the resolution moment.
     forecast = models.ForeignKey(Forecast, on_delete=models.CASCADE, related_name="+")
@@ -596,7 +597,7 @@ class CommunityScore(models.Model):
     """Per scored prediction (every one, forecast or not): its outcome, the community median of the counted
     forecasts and that median's Brier, and the sum of the counted forecasts' Brier (the scoreboard's months)."""
 
-    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="community_scores")
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="+")
     live_only = models.BooleanField()
     outcome = models.PositiveSmallIntegerField()
     resolved_on = models.DateField()
@@ -614,3 +615,29 @@ class CommunityScore(models.Model):
 
     def __str__(self) -> str:
         return f"prediction {self.prediction_id}: median {self.median}"
+
+
+class GroupScore(models.Model):
+    """A speaker's, source's, thesis's, company's or tag's scored predictions: how many resolved true or false
+    and how many came true (and, for a speaker, the Brier of the probabilities they stated). Stored with every
+    write that resolves a prediction or changes which groups it belongs to; names are read live."""
+
+    class Kind(models.TextChoices):
+        SPEAKERS = "speakers"
+        SOURCES = "sources"
+        THESES = "theses"
+        COMPANIES = "companies"
+        TAGS = "tags"
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    group_id = models.PositiveBigIntegerField()  # the person, source, thesis, company or tag
+    resolved = models.PositiveIntegerField()
+    correct = models.PositiveIntegerField()
+    stated_count = models.PositiveIntegerField(null=True)  # speakers only
+    stated_brier = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "group_id"], name="group_score_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.group_id}: {self.correct} of {self.resolved}"

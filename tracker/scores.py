@@ -5,6 +5,10 @@ adds forecasts or changes a status, a forecaster is deleted. Each of those calls
 transaction, so the stored rows always agree with the forecasts; a forecast on an open prediction changes
 nothing here. `manage.py rescore` rebuilds every row, for data changed outside the app (a shell, SQL).
 
+The accuracy of speakers, sources, theses, companies and tags is stored too (`GroupScore`, `rescore_groups`):
+a resolution recomputes the groups of its prediction, an edit or import those its predictions were in and are
+in now (`keeping_groups`).
+
 The rules are those of `tracker.scoring` (its module docstring): the resolution moment is 00:00 UTC of
 `resolved_on`, a user's latest forecast strictly before it counts, o = 1 for true and 0 for false. Stored per
 (prediction, user), twice: counting every forecast, and counting only the live ones (`live_only`):
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from itertools import groupby
@@ -28,6 +33,7 @@ from statistics import median
 
 from django.apps import apps as global_apps
 from django.db import transaction
+from django.db.models import Avg, Case, Count, F, FloatField, Q, Value, When
 
 SCORED = ("true", "false")  # the scored statuses, as Prediction.SCORED (plain strings: migrations use this too)
 CAME_TRUE = "true"
@@ -157,3 +163,88 @@ def delete_forecasters(users) -> int:
         deleted = users.model.objects.filter(pk__in=list(users.values_list("pk", flat=True))).delete()[1]
         rescore(affected)
     return deleted.get(users.model._meta.label, 0)
+
+
+# --- groups ---------------------------------------------------------------------------------------------
+
+# The scoreboard's group tables and the relation of Prediction that puts a prediction in a group.
+GROUPS = {"speakers": "speaker", "sources": "source", "theses": "theses", "companies": "companies", "tags": "tags"}
+
+
+def _group_relation(prediction_model, kind: str):
+    """(queryset of (prediction, group) pairs, the column of the group, the path to the prediction's status)."""
+    field = prediction_model._meta.get_field(GROUPS[kind])
+    if field.many_to_many:
+        through = field.remote_field.through
+        return through.objects.all(), field.m2m_reverse_name(), f"{field.m2m_field_name()}__status"
+    return prediction_model.objects.filter(**{f"{field.name}__isnull": False}), field.attname, "status"
+
+
+def groups_of(prediction_ids: Iterable[int], *, apps=global_apps) -> dict[str, set[int]]:
+    """The groups of every kind these predictions belong to (four small queries per 500 predictions)."""
+    prediction_model = apps.get_model("tracker", "Prediction")
+    found: dict[str, set[int]] = {kind: set() for kind in GROUPS}
+    for chunk in _chunks(sorted(set(prediction_ids))):
+        for speaker_id, source_id in prediction_model.objects.filter(pk__in=chunk).values_list("speaker_id",
+                                                                                             "source_id"):
+            found["speakers"].add(speaker_id)
+            found["sources"].add(source_id)
+        for kind in ("theses", "companies", "tags"):
+            field = prediction_model._meta.get_field(GROUPS[kind])
+            links = field.remote_field.through.objects.filter(**{f"{field.m2m_column_name()}__in": chunk})
+            found[kind].update(links.values_list(field.m2m_reverse_name(), flat=True))
+    return {kind: ids - {None} for kind, ids in found.items()}
+
+
+def rescore_groups(groups: dict[str, set[int]] | None = None, *, apps=global_apps) -> None:
+    """Recompute the stored accuracy of these groups ({kind: ids}; None: of every group) from the predictions."""
+    prediction_model, group_score = apps.get_model("tracker", "Prediction"), apps.get_model("tracker", "GroupScore")
+    with transaction.atomic():
+        if groups is None:
+            group_score.objects.all().delete()
+        for kind in GROUPS:
+            ids = None if groups is None else sorted(groups.get(kind, ()))
+            if ids == []:
+                continue
+            rows, column, status = _group_relation(prediction_model, kind)
+            rows = rows.filter(**{f"{status}__in": SCORED})
+            stored = []
+            for chunk in [None] if ids is None else _chunks(ids):
+                if chunk is not None:
+                    group_score.objects.filter(kind=kind, group_id__in=chunk).delete()
+                counts = (rows if chunk is None else rows.filter(**{f"{column}__in": chunk})).order_by()
+                figures = {"resolved": Count("pk"), "correct": Count("pk", filter=Q(**{status: CAME_TRUE}))}
+                if kind == "speakers":
+                    came_true = Case(When(status=CAME_TRUE, then=Value(1.0)), default=Value(0.0),
+                                     output_field=FloatField())
+                    figures |= {"stated_count": Count("stated_probability"),
+                                "stated_brier": Avg((F("stated_probability") - came_true)
+                                                    * (F("stated_probability") - came_true))}
+                stored += [group_score(kind=kind, group_id=row.pop(column), **row)
+                           for row in counts.values(column).annotate(**figures)]
+            group_score.objects.bulk_create(stored, batch_size=CHUNK)
+
+
+@contextmanager
+def keeping_groups(prediction_ids: Iterable[int]):
+    """Around a write that may move these predictions between groups, or change whether they are scored: the
+    groups they were in before and are in after get their stored accuracy recomputed."""
+    ids = list(prediction_ids)
+    before = groups_of(ids)
+    yield
+    after = groups_of(ids)
+    rescore_groups({kind: before[kind] | after[kind] for kind in GROUPS})
+
+
+def outcome_changed(prediction_ids: Iterable[int]) -> None:
+    """After a resolution, undo or re-resolution: the predictions' scores and their groups' accuracy."""
+    ids = list(prediction_ids)
+    rescore(ids)
+    rescore_groups(groups_of(ids))
+
+
+def rescore_everything() -> None:
+    """Every stored score and group row rebuilt from the forecasts and predictions (`manage.py rescore`)."""
+    with transaction.atomic():
+        rescore()
+        rescore_groups()

@@ -67,7 +67,19 @@ from django.db import connection, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import CommunityScore, Company, Forecast, Person, Prediction, Score, Signal, Source, Tag, Thesis
+from .models import (
+    CommunityScore,
+    Company,
+    Forecast,
+    GroupScore,
+    Person,
+    Prediction,
+    Score,
+    Signal,
+    Source,
+    Tag,
+    Thesis,
+)
 
 Status = Prediction.Status
 SCORED = [Status.TRUE, Status.FALSE]
@@ -411,10 +423,9 @@ WHERE {scored} GROUP BY g.name
 GROUP_LABELS = {"speakers": "name", "sources": "title", "theses": "title", "companies": "name", "tags": None}
 
 
-def group_rows() -> dict[str, list[dict[str, Any]]]:
-    """Run GROUPS_SQL (one query): the speakers, sources, theses, companies and tags tables, sorted."""
-    sql = GROUPS_SQL.format(
-        came_true=CAME_TRUE_SQL, scored=SCORED_SQL,
+def _group_sql(sql: str) -> str:
+    return sql.format(
+        came_true=CAME_TRUE_SQL, scored=SCORED_SQL, group_score=GroupScore._meta.db_table,
         prediction=Prediction._meta.db_table, person=Person._meta.db_table, source=Source._meta.db_table,
         thesis=Thesis._meta.db_table, company=Company._meta.db_table, tag=Tag._meta.db_table,
         signal=Signal._meta.db_table, signal_theses=Signal.theses.through._meta.db_table,
@@ -422,9 +433,13 @@ def group_rows() -> dict[str, list[dict[str, Any]]]:
         prediction_companies=Prediction.companies.through._meta.db_table,
         prediction_tags=Prediction.tags.through._meta.db_table,
     )
+
+
+def _group_tables(sql: str) -> dict[str, list[dict[str, Any]]]:
+    """Run a query with the columns of GROUPS_SQL: the speakers, sources, theses, companies and tags tables, sorted."""
     tables: dict[str, list[dict[str, Any]]] = {table: [] for table in GROUP_LABELS}
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(_group_sql(sql))
         for table, key, label, resolved, correct, stated_count, stated_brier, signals_for, against in cursor:
             label_column = GROUP_LABELS[table]
             row = {"key": key, label_column: label} if label_column else {"tag": key}
@@ -439,17 +454,51 @@ def group_rows() -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
+def group_rows() -> dict[str, list[dict[str, Any]]]:
+    """The group tables computed from the predictions (GROUPS_SQL, one query): what the stored ones must give."""
+    return _group_tables(GROUPS_SQL)
+
+
+# The same tables from the stored counts (tracker/scores.py, rescore_groups), with names and signals read live.
+STORED_GROUPS_SQL = """
+SELECT 'speakers', g.key, g.name, s.resolved, s.correct, s.stated_count, s.stated_brier,
+       CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
+FROM {group_score} s JOIN {person} g ON g.id = s.group_id WHERE s.kind = 'speakers'
+UNION ALL
+SELECT 'sources', g.key, g.title, s.resolved, s.correct, NULL, NULL, NULL, NULL
+FROM {group_score} s JOIN {source} g ON g.id = s.group_id WHERE s.kind = 'sources'
+UNION ALL
+SELECT 'theses', g.key, g.title, s.resolved, s.correct, NULL, NULL,
+       (SELECT COUNT(*) FROM {signal_theses} st JOIN {signal} x ON x.id = st.signal_id
+        WHERE st.thesis_id = g.id AND x.direction = 'supports'),
+       (SELECT COUNT(*) FROM {signal_theses} st JOIN {signal} x ON x.id = st.signal_id
+        WHERE st.thesis_id = g.id AND x.direction = 'contradicts')
+FROM {group_score} s JOIN {thesis} g ON g.id = s.group_id WHERE s.kind = 'theses'
+UNION ALL
+SELECT 'companies', g.key, g.name, s.resolved, s.correct, NULL, NULL, NULL, NULL
+FROM {group_score} s JOIN {company} g ON g.id = s.group_id WHERE s.kind = 'companies'
+UNION ALL
+SELECT 'tags', g.name, NULL, s.resolved, s.correct, NULL, NULL, NULL, NULL
+FROM {group_score} s JOIN {tag} g ON g.id = s.group_id WHERE s.kind = 'tags'
+"""
+
+
+def stored_group_rows() -> dict[str, list[dict[str, Any]]]:
+    """The group tables from the stored counts (one query over a few hundred rows)."""
+    return _group_tables(STORED_GROUPS_SQL)
+
+
 def totals(today: date) -> dict[str, int]:
     return Prediction.objects.totals(today)
 
 
 # --- the entry points ---------------------------------------------------------------------------------
 
-def _board(today: date | None, sums: ForecastSums, live_only: bool, mine: list | None) -> dict[str, Any]:
+def _board(today: date | None, sums: ForecastSums, live_only: bool, mine: list | None, groups: dict) -> dict:
     return {
         "totals": totals(today or timezone.localdate()),
         "forecasters": forecaster_rows(sums.by_user()),
-        **group_rows(),
+        **groups,
         "calibration": calibration_rows(sums.by_bin()),
         "my_calibration": mine,
         "by_month": month_rows(sums.days),
@@ -474,13 +523,15 @@ def compute_scoreboard(today: date | None = None, user=None, live_only: bool = F
     """
     user_id = user.pk if user is not None and user.is_authenticated else None
     sums = stored_sums(live_only)
-    return _board(today, sums, live_only, calibration_rows(sums.by_bin(user_id)) if user_id is not None else None)
+    mine = calibration_rows(sums.by_bin(user_id)) if user_id is not None else None
+    return _board(today, sums, live_only, mine, stored_group_rows())
 
 
 def scoreboard_from_forecasts(today: date | None = None, user=None, live_only: bool = False) -> dict[str, Any]:
-    """The scoreboard computed from all forecasts (FORECASTS_SQL), ignoring the stored scores: the reference
-    `compute_scoreboard` must agree with (it has no time-averaged Brier: time_brier is None)."""
+    """The scoreboard computed from all forecasts and predictions (FORECASTS_SQL, GROUPS_SQL), ignoring the stored
+    scores: the reference `compute_scoreboard` must agree with (it has no time-averaged Brier: time_brier is
+    None). Slow: it grows with the data."""
     user_id = user.pk if user is not None and user.is_authenticated else None
     sums = forecast_sums(Forecast.objects.live() if live_only else None)
     mine = calibration_rows(sums.by_bin(user_id)) if user_id is not None else None
-    return _board(today, sums, live_only, mine)
+    return _board(today, sums, live_only, mine, group_rows())

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .cache import invalidate_forecast_views, invalidate_scoreboard
 from .models import Forecast, Prediction, ResolutionEvent
-from .scores import rescore
+from .scores import outcome_changed
 
 Status = Prediction.Status
 Action = ResolutionEvent.Action
@@ -105,7 +105,7 @@ def resolve(
             from_status=from_status, to_status=state.status, resolved_on=state.resolved_on,
             note=state.note, evidence_url=state.evidence_url,
         )
-        rescore([prediction.pk])
+        outcome_changed([prediction.pk])
         invalidate_scoreboard()
     return prediction
 
@@ -124,7 +124,7 @@ def undo(prediction: Prediction, *, expected_version: int, actor=None, note: str
             from_status=from_status, to_status=restored.status, resolved_on=restored.resolved_on,
             note=note, evidence_url="",
         )
-        rescore([prediction.pk])
+        outcome_changed([prediction.pk])
         invalidate_scoreboard()
     return prediction
 

@@ -1,4 +1,4 @@
-"""Scores stored at resolution (tracker/scores.py), filled from the forecasts already stored."""
+"""Scores stored at resolution (tracker/scores.py), filled from the forecasts and predictions stored."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -9,6 +9,7 @@ from tracker import scores
 
 def fill(apps, schema_editor):
     scores.rescore(apps=apps)
+    scores.rescore_groups(apps=apps)
 
 
 class Migration(migrations.Migration):
@@ -18,6 +19,33 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name="GroupScore",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("speakers", "Speakers"),
+                            ("sources", "Sources"),
+                            ("theses", "Theses"),
+                            ("companies", "Companies"),
+                            ("tags", "Tags"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("group_id", models.PositiveBigIntegerField()),
+                ("resolved", models.PositiveIntegerField()),
+                ("correct", models.PositiveIntegerField()),
+                ("stated_count", models.PositiveIntegerField(null=True)),
+                ("stated_brier", models.FloatField(null=True)),
+            ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("kind", "group_id"), name="group_score_unique")],
+            },
+        ),
         migrations.CreateModel(
             name="CommunityScore",
             fields=[
@@ -32,9 +60,7 @@ class Migration(migrations.Migration):
                 (
                     "prediction",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="community_scores",
-                        to="tracker.prediction",
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tracker.prediction"
                     ),
                 ),
             ],
@@ -73,13 +99,13 @@ class Migration(migrations.Migration):
                 (
                     "prediction",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="scores", to="tracker.prediction"
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tracker.prediction"
                     ),
                 ),
                 (
                     "user",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="scores", to=settings.AUTH_USER_MODEL
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
                     ),
                 ),
             ],
