@@ -32,7 +32,7 @@ from itertools import groupby
 from statistics import median
 
 from django.apps import apps as global_apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Case, Count, F, FloatField, Q, Value, When
 
 SCORED = ("true", "false")  # the scored statuses, as Prediction.SCORED (plain strings: migrations use this too)
@@ -96,6 +96,14 @@ def score_prediction(outcome: int, resolves_at: datetime, forecasts: Iterable[En
     return rows, community
 
 
+def _lock(model, ids: list[int]) -> None:
+    """Lock these rows, in id order, until the transaction ends: two writers rescoring the same prediction or
+    group take turns, and the second reads what the first committed (PostgreSQL reads afresh per statement).
+    SQLite needs none: its writers take turns anyway (IMMEDIATE transactions)."""
+    if connection.features.has_select_for_update:
+        list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
 def _models(apps):
     return (apps.get_model("tracker", name) for name in ("Prediction", "Forecast", "Score", "CommunityScore"))
 
@@ -118,6 +126,7 @@ def rescore(predictions: Iterable[int] | None = None, *, apps=global_apps) -> in
         else:
             ids = sorted(set(predictions))
             for chunk in _chunks(ids):
+                _lock(prediction_model, chunk)
                 score_model.objects.filter(prediction_id__in=chunk).delete()
                 community_model.objects.filter(prediction_id__in=chunk).delete()
             batches = _chunks(ids)
@@ -211,6 +220,7 @@ def rescore_groups(groups: dict[str, set[int]] | None = None, *, apps=global_app
             stored = []
             for chunk in [None] if ids is None else _chunks(ids):
                 if chunk is not None:
+                    _lock(prediction_model._meta.get_field(GROUPS[kind]).related_model, chunk)
                     group_score.objects.filter(kind=kind, group_id__in=chunk).delete()
                 counts = (rows if chunk is None else rows.filter(**{f"{column}__in": chunk})).order_by()
                 figures = {"resolved": Count("pk"), "correct": Count("pk", filter=Q(**{status: CAME_TRUE}))}
