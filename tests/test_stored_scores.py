@@ -285,3 +285,24 @@ def test_stored_scores_equal_the_scores_computed_from_the_forecasts_after_any_se
         rescore_everything()
         assert stored_rows() == rows  # the app kept them exactly as a rebuild gives them
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resolutions_racing_on_predictions_of_the_same_groups_all_count():
+    from tests.test_concurrency import race
+
+    editors = [User.objects.create(username=f"racer-{i}") for i in range(4)]
+    speaker = make_person()
+    predictions = [make_prediction(speaker=speaker, tags=["shared"]) for _ in editors]
+
+    def resolve(i):
+        p = predictions[i]
+        services.resolve(p, status=Status.TRUE if i % 2 else Status.FALSE, expected_version=p.version,
+                         actor=editors[i], resolved_on=date(2026, 3, 9))
+        return "ok"
+
+    assert race(resolve, n=len(editors)) == ["ok"] * len(editors)  # none collided on a stored group row
+    board = compute_scoreboard()
+    assert [(row["resolved"], row["correct"]) for row in board["speakers"]] == [(4, 2)]
+    assert [(row["resolved"], row["correct"]) for row in board["tags"]] == [(4, 2)]
+    assert_same_figures(board, scoreboard_from_forecasts())
