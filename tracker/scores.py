@@ -33,7 +33,7 @@ from statistics import median
 
 from django.apps import apps as global_apps
 from django.db import connection, transaction
-from django.db.models import Avg, Case, Count, F, FloatField, Q, Value, When
+from django.db.models import Q
 
 SCORED = ("true", "false")  # the scored statuses, as Prediction.SCORED (plain strings: migrations use this too)
 CAME_TRUE = "true"
@@ -108,9 +108,9 @@ def _models(apps):
     return (apps.get_model("tracker", name) for name in ("Prediction", "Forecast", "Score", "CommunityScore"))
 
 
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+def _chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 def rescore(predictions: Iterable[int] | None = None, *, apps=global_apps) -> int:
@@ -180,59 +180,79 @@ def delete_forecasters(users) -> int:
 GROUPS = {"speakers": "speaker", "sources": "source", "theses": "theses", "companies": "companies", "tags": "tags"}
 
 
-def _group_relation(prediction_model, kind: str):
-    """(queryset of (prediction, group) pairs, the column of the group, the path to the prediction's status)."""
+def _group_source(prediction_model, kind: str) -> tuple[str, str, str]:
+    """(FROM clause with the prediction as x, the group's column, the prediction id's column) for one kind."""
+    table = prediction_model._meta.db_table
     field = prediction_model._meta.get_field(GROUPS[kind])
     if field.many_to_many:
-        through = field.remote_field.through
-        return through.objects.all(), field.m2m_reverse_name(), f"{field.m2m_field_name()}__status"
-    return prediction_model.objects.filter(**{f"{field.name}__isnull": False}), field.attname, "status"
+        link = field.remote_field.through._meta.db_table
+        return (f"{link} l JOIN {table} x ON x.id = l.{field.m2m_column_name()}", f"l.{field.m2m_reverse_name()}",
+                f"l.{field.m2m_column_name()}")
+    return f"{table} x", f"x.{field.column}", "x.id"
 
 
 def groups_of(prediction_ids: Iterable[int], *, apps=global_apps) -> dict[str, set[int]]:
-    """The groups of every kind these predictions belong to (four small queries per 500 predictions)."""
+    """The groups of every kind these predictions belong to (one query per 200 predictions)."""
     prediction_model = apps.get_model("tracker", "Prediction")
     found: dict[str, set[int]] = {kind: set() for kind in GROUPS}
-    for chunk in _chunks(sorted(set(prediction_ids))):
-        for speaker_id, source_id in prediction_model.objects.filter(pk__in=chunk).values_list("speaker_id",
-                                                                                             "source_id"):
-            found["speakers"].add(speaker_id)
-            found["sources"].add(source_id)
-        for kind in ("theses", "companies", "tags"):
-            field = prediction_model._meta.get_field(GROUPS[kind])
-            links = field.remote_field.through.objects.filter(**{f"{field.m2m_column_name()}__in": chunk})
-            found[kind].update(links.values_list(field.m2m_reverse_name(), flat=True))
-    return {kind: ids - {None} for kind, ids in found.items()}
+    for chunk in _chunks(sorted(set(prediction_ids)), 200):
+        marks = ", ".join(["%s"] * len(chunk))
+        parts = []
+        for kind in GROUPS:
+            source, column, prediction_column = _group_source(prediction_model, kind)
+            parts.append(f"SELECT '{kind}', {column} FROM {source} "
+                         f"WHERE {prediction_column} IN ({marks}) AND {column} IS NOT NULL")
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), chunk * len(parts))
+            for kind, group_id in cursor.fetchall():
+                found[kind].add(group_id)
+    return found
+
+
+def _group_counts(prediction_model, wanted: dict[str, list[int] | None]) -> list[tuple]:
+    """(kind, group id, resolved, correct, stated count, stated Brier) of the wanted groups (None: all of the
+    kind), in one query; the same sums as tracker.scoring.GROUPS_SQL."""
+    came_true = f"CASE WHEN x.status = '{CAME_TRUE}' THEN 1 ELSE 0 END"
+    parts, params = [], []
+    for kind, ids in wanted.items():
+        source, column, _ = _group_source(prediction_model, kind)
+        stated = (f"COUNT(x.stated_probability), AVG((x.stated_probability - {came_true}) * "
+                  f"(x.stated_probability - {came_true}))" if kind == "speakers"
+                  else "CAST(NULL AS BIGINT), CAST(NULL AS FLOAT)")
+        where = f"x.status IN ({', '.join(f"'{status}'" for status in SCORED)}) AND {column} IS NOT NULL"
+        if ids is not None:
+            where += f" AND {column} IN ({', '.join(['%s'] * len(ids))})"
+            params += ids
+        parts.append(f"SELECT '{kind}', {column}, COUNT(*), SUM({came_true}), {stated} FROM {source} WHERE {where} "
+                     f"GROUP BY {column}")
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return cursor.fetchall()
 
 
 def rescore_groups(groups: dict[str, set[int]] | None = None, *, apps=global_apps) -> None:
-    """Recompute the stored accuracy of these groups ({kind: ids}; None: of every group) from the predictions."""
+    """Recompute the stored accuracy of these groups ({kind: ids}; None: of every group) from the predictions:
+    a delete, one query for the counts and one insert, whatever the number of groups."""
     prediction_model, group_score = apps.get_model("tracker", "Prediction"), apps.get_model("tracker", "GroupScore")
+    wanted: dict[str, list[int] | None] = {}
+    for kind in GROUPS:
+        ids = None if groups is None else sorted(groups.get(kind, ()))
+        if ids != []:
+            wanted[kind] = None if ids is not None and len(ids) > CHUNK else ids  # many: the whole kind
+    if not wanted:
+        return
     with transaction.atomic():
-        if groups is None:
-            group_score.objects.all().delete()
-        for kind in GROUPS:
-            ids = None if groups is None else sorted(groups.get(kind, ()))
-            if ids == []:
-                continue
-            rows, column, status = _group_relation(prediction_model, kind)
-            rows = rows.filter(**{f"{status}__in": SCORED})
-            stored = []
-            for chunk in [None] if ids is None else _chunks(ids):
-                if chunk is not None:
-                    _lock(prediction_model._meta.get_field(GROUPS[kind]).related_model, chunk)
-                    group_score.objects.filter(kind=kind, group_id__in=chunk).delete()
-                counts = (rows if chunk is None else rows.filter(**{f"{column}__in": chunk})).order_by()
-                figures = {"resolved": Count("pk"), "correct": Count("pk", filter=Q(**{status: CAME_TRUE}))}
-                if kind == "speakers":
-                    came_true = Case(When(status=CAME_TRUE, then=Value(1.0)), default=Value(0.0),
-                                     output_field=FloatField())
-                    figures |= {"stated_count": Count("stated_probability"),
-                                "stated_brier": Avg((F("stated_probability") - came_true)
-                                                    * (F("stated_probability") - came_true))}
-                stored += [group_score(kind=kind, group_id=row.pop(column), **row)
-                           for row in counts.values(column).annotate(**figures)]
-            group_score.objects.bulk_create(stored, batch_size=CHUNK)
+        stale = Q()
+        for kind, ids in wanted.items():
+            if ids is not None:
+                _lock(prediction_model._meta.get_field(GROUPS[kind]).related_model, ids)
+            stale |= Q(kind=kind) if ids is None else Q(kind=kind, group_id__in=ids)
+        group_score.objects.filter(stale).delete()
+        group_score.objects.bulk_create([
+            group_score(kind=kind, group_id=group_id, resolved=int(resolved), correct=int(correct),
+                        stated_count=stated_count, stated_brier=stated_brier)
+            for kind, group_id, resolved, correct, stated_count, stated_brier in _group_counts(prediction_model, wanted)
+        ], batch_size=CHUNK)
 
 
 @contextmanager
