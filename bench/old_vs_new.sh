@@ -31,7 +31,7 @@ sqlite_copy() {  # sqlite_copy old|new SIZE NAME: a fresh copy of the generated 
   local file="$VAR/$3.sqlite3"
   rm -f "$file" "$file-wal" "$file-shm"
   cp "$VAR/gen$2.sqlite3" "$file"
-  (cd "$(root "$1")" && "${INPROC[@]}" DATABASE_URL="sqlite:///$file" "$PY" manage.py migrate -v0)
+  (cd "$(root "$1")" && "${INPROC[@]}" DATABASE_URL="sqlite:///$file" "$PY" manage.py migrate -v0) >&2
   echo "sqlite:///$file"
 }
 pg_schema() {  # pg_schema old|new: the schema emptied, migrated and filled by that code
@@ -40,7 +40,7 @@ pg_schema() {  # pg_schema old|new: the schema emptied, migrated and filled by t
   (cd "$(root "$1")" && "${INPROC[@]}" DATABASE_URL="$url" "$PY" manage.py migrate -v0 \
      && "${INPROC[@]}" DATABASE_URL="$url" "$PY" manage.py createcachetable \
      && "${INPROC[@]}" DATABASE_URL="$url" "$PY" manage.py generate_demo --predictions 10000 --users 50 \
-          --forecasts 100000 --seed 1 >/dev/null)
+          --forecasts 100000 --seed 1) >&2
   echo "$url"
 }
 run() {  # run old|new LABEL COMMAND...: in that code's directory, output kept
