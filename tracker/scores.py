@@ -104,6 +104,18 @@ def _lock(model, ids: list[int]) -> None:
         list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
 
 
+# An arbitrary key of PostgreSQL's advisory locks, for the stored group rows.
+GROUPS_LOCK = 1_271_200_016
+
+
+def _lock_groups() -> None:
+    """One lock for every group row until the transaction ends (one query, where a lock per group would take
+    one per kind): writers that rescore groups take turns, and each reads what the one before committed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GROUPS_LOCK])
+
+
 def _models(apps):
     return (apps.get_model("tracker", name) for name in ("Prediction", "Forecast", "Score", "CommunityScore"))
 
@@ -242,10 +254,9 @@ def rescore_groups(groups: dict[str, set[int]] | None = None, *, apps=global_app
     if not wanted:
         return
     with transaction.atomic():
+        _lock_groups()
         stale = Q()
         for kind, ids in wanted.items():
-            if ids is not None:
-                _lock(prediction_model._meta.get_field(GROUPS[kind]).related_model, ids)
             stale |= Q(kind=kind) if ids is None else Q(kind=kind, group_id__in=ids)
         group_score.objects.filter(stale).delete()
         group_score.objects.bulk_create([
