@@ -65,7 +65,12 @@ def main(runs: int) -> None:
     measure("predictions list", lambda: client.get("/predictions/"), runs)
     measure("predictions list, filtered", lambda: client.get("/predictions/?status=open&q=will&sort=-made_on"), runs)
     measure("prediction detail", lambda: client.get(f"/predictions/{detail.pk}/"), runs)
-    measure("scoreboard, computed from scratch", lambda: client.get("/scoreboard/"), runs, before=cache.clear)
+    def no_cached_scoreboard():
+        cache.clear()
+        client.session.load()  # sessions live in the cache too (cached_db): put this one back, unmeasured
+
+    measure("scoreboard, computed from scratch", lambda: client.get("/scoreboard/"), runs,
+            before=no_cached_scoreboard)
     client.get("/scoreboard/")
     measure("scoreboard, from the shared cache", lambda: client.get("/scoreboard/"), runs)
 

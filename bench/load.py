@@ -128,8 +128,10 @@ class Client(threading.Thread):
 
     def forecast(self) -> None:
         pk, percent, note = self.rng.choice(self.run_.open_pks), self.rng.randint(1, 99), self.token()
+        # The editors resolve predictions of the pool meanwhile, and a resolved prediction refuses forecasts (409).
+        ok = (200, 409) if pk in self.run_.resolve_pool else (200,)
         response = self.send("forecast", "POST", f"/predictions/{pk}/forecast/",
-                             {"percent": str(percent), "note": note}, ok=(200,))
+                             {"percent": str(percent), "note": note}, ok=ok)
         if response is not None and response.status == 200:
             self.tally.acknowledged.append({"kind": "forecast", "user": self.username, "pk": pk,
                                             "percent": percent, "note": note})

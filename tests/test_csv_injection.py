@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from tests.factories import make_person, make_prediction
 from tracker.models import Forecast, Prediction
+from tracker.scores import rescore_everything
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,7 @@ def hostile_board():
         for user, probability in ((sharp, 0.9), (crowd, 0.5)):
             Forecast.objects.create(user=user, prediction=p, probability=probability,
                                     made_at=datetime(2026, 3, 1, tzinfo=UTC))
+    rescore_everything()  # written straight into the tables: stored as `manage.py rescore` would
 
 
 def cells(text: str) -> list[list[str]]:

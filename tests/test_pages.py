@@ -67,6 +67,7 @@ def count_queries(client, url) -> int:
     # page is rendered rather than taken from (or stored in) the page cache; tests/test_scoreboard_cache.py
     # counts those paths.
     cache.clear()
+    client.session.load()  # sessions live in the cache too: back in it, as after any earlier request
     client.cookies.pop(settings.CSRF_COOKIE_NAME, None)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)

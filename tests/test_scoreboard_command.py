@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from tests.factories import make_person, make_prediction
 from tracker.models import Forecast, Prediction
+from tracker.scores import rescore_everything
 from tracker.scoring import COLUMNS, FIGURES, compute_scoreboard
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,7 @@ def data():
                                 made_at=datetime(2026, 3, 1, tzinfo=UTC))
         Forecast.objects.create(user=bob, prediction=p, probability=0.55, made_at=datetime(2026, 3, 2, tzinfo=UTC))
     make_prediction(resolve_by=date(2026, 5, 1))
+    rescore_everything()  # written straight into the tables: stored as `manage.py rescore` would
     return alice
 
 

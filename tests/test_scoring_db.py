@@ -9,9 +9,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.boards import scored_board
 from tests.factories import make_company, make_person, make_prediction, make_signal, make_source, make_thesis
 from tracker.models import Forecast, Prediction, Signal
-from tracker.scoring import COLUMNS, FIGURES, compute_scoreboard
+from tracker.scores import rescore_everything
+from tracker.scoring import COLUMNS, FIGURES, compute_scoreboard, my_calibration
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,7 @@ def forecast(who, prediction, probability, at=datetime(2026, 3, 1, 12, tzinfo=UT
 
 
 def forecasters(**kw) -> dict[str, dict]:
-    return {row["username"]: row for row in compute_scoreboard(**kw)["forecasters"]}
+    return {row["username"]: row for row in scored_board(**kw)["forecasters"]}
 
 
 def by_key(rows, key="key") -> dict[str, dict]:
@@ -80,7 +82,7 @@ def test_relative_brier_subtracts_the_brier_of_the_community_median(three_foreca
 
 
 def test_forecasters_are_listed_best_brier_first(three_forecasters):
-    assert [row["username"] for row in compute_scoreboard()["forecasters"]] == ["alice", "bob", "carol"]
+    assert [row["username"] for row in scored_board()["forecasters"]] == ["alice", "bob", "carol"]
 
 
 @pytest.mark.parametrize(("probabilities", "median"), [
@@ -142,7 +144,7 @@ def test_ambiguous_and_open_predictions_are_never_scored():
 def test_users_with_no_counted_forecast_are_left_out():
     user("idle")
     forecast(user("open-only"), make_prediction(), 0.5)
-    board = compute_scoreboard()
+    board = scored_board()
     assert board["forecasters"] == []
     assert all(row["count"] == 0 for row in board["calibration"])
 
@@ -155,7 +157,7 @@ def test_speaker_accuracy_counts_true_as_correct_with_a_wilson_interval():
         resolved(Status.TRUE if i < 8 else Status.FALSE, speaker=ana)
     resolved(Status.AMBIGUOUS, speaker=ana)
     make_prediction(speaker=ana)
-    row = by_key(compute_scoreboard()["speakers"])["ana"]
+    row = by_key(scored_board()["speakers"])["ana"]
     assert (row["name"], row["resolved"], row["correct"], row["accuracy"]) == ("Ana", 10, 8, 0.8)
     assert (row["accuracy_low"], row["accuracy_high"]) == pytest.approx((0.4902, 0.9433), abs=5e-5)
 
@@ -167,14 +169,14 @@ def test_speaker_stated_brier_covers_only_scored_predictions_with_a_stated_proba
     resolved(Status.TRUE, speaker=ben)
     resolved(Status.AMBIGUOUS, speaker=ben, stated_probability=0.99)
     make_prediction(speaker=ben, stated_probability=0.01)
-    row = by_key(compute_scoreboard()["speakers"])["ben"]
+    row = by_key(scored_board()["speakers"])["ben"]
     assert row["stated_count"] == 2
     assert row["stated_brier"] == pytest.approx((0.1 ** 2 + 0.4 ** 2) / 2)
 
 
 def test_a_speaker_who_never_stated_a_probability_has_no_stated_brier():
     resolved(Status.TRUE, speaker=make_person(key="cy"))
-    row = by_key(compute_scoreboard()["speakers"])["cy"]
+    row = by_key(scored_board()["speakers"])["cy"]
     assert (row["stated_count"], row["stated_brier"]) == (0, None)
 
 
@@ -182,7 +184,7 @@ def test_groups_list_only_speakers_and_groups_with_a_scored_prediction():
     resolved(Status.AMBIGUOUS, speaker=make_person(key="vague"))
     make_prediction(speaker=make_person(key="waiting"), tags=["open-tag"])
     resolved(Status.TRUE)  # no speaker, source, thesis, company or tag
-    board = compute_scoreboard()
+    board = scored_board()
     assert board["speakers"] == [] and board["sources"] == [] and board["tags"] == []
 
 
@@ -196,7 +198,7 @@ def test_sources_theses_companies_and_tags_get_accuracy_figures():
     for prediction in (p, q):
         prediction.theses.add(thesis)
         prediction.companies.add(acme)
-    board = compute_scoreboard()
+    board = scored_board()
     expected = {"resolved": 2, "correct": 1, "accuracy": 0.5}
     assert by_key(board["sources"])["ep-1"] | expected == by_key(board["sources"])["ep-1"]
     assert by_key(board["sources"])["ep-1"]["title"] == "Episode 1"
@@ -214,7 +216,7 @@ def test_theses_count_the_signals_for_and_against_them():
     for direction in ["supports", "supports", "contradicts", "neutral"]:
         make_signal(direction=direction).theses.add(thesis)
     make_signal(direction=Signal.Direction.SUPPORTS)  # linked to nothing
-    row = by_key(compute_scoreboard()["theses"])["t"]
+    row = by_key(scored_board()["theses"])["t"]
     assert (row["signals_for"], row["signals_against"]) == (2, 1)
 
 
@@ -225,7 +227,7 @@ def test_calibration_bins_are_closed_below_and_the_last_is_closed_above():
              (0.9, Status.TRUE), (0.95, Status.TRUE), (0.99, Status.FALSE)]
     for i, (probability, status) in enumerate(cases):
         forecast(user(f"u{i}"), resolved(status), probability)
-    bins = compute_scoreboard()["calibration"]
+    bins = scored_board()["calibration"]
     assert [b["count"] for b in bins] == [1, 2, 1, 0, 0, 0, 0, 0, 0, 3]
     assert bins[1] == {"lower": 0.1, "upper": 0.2, "count": 2, "mean_probability": pytest.approx(0.1),
                        "observed_frequency": 0.5}
@@ -236,16 +238,16 @@ def test_calibration_bins_are_closed_below_and_the_last_is_closed_above():
 
 def test_my_calibration_covers_only_the_given_users_counted_forecasts(three_forecasters):
     alice = get_user_model().objects.get(username="alice")
-    board = compute_scoreboard(user=alice)
+    board = scored_board(user=alice)
     mine = {b["lower"]: b for b in board["my_calibration"] if b["count"]}
     assert mine == {0.3: {"lower": 0.3, "upper": 0.4, "count": 1, "mean_probability": 0.3, "observed_frequency": 0.0},
                     0.8: {"lower": 0.8, "upper": 0.9, "count": 1, "mean_probability": 0.8, "observed_frequency": 1.0}}
     assert sum(b["count"] for b in board["calibration"]) == 5
-    assert compute_scoreboard()["my_calibration"] is None
+    assert scored_board()["my_calibration"] is None
 
 
 def test_an_anonymous_visitor_gets_no_calibration_of_their_own(three_forecasters):
-    assert compute_scoreboard(user=AnonymousUser())["my_calibration"] is None
+    assert scored_board(user=AnonymousUser())["my_calibration"] is None
 
 
 def test_by_month_gives_resolutions_accuracy_and_forecasters_brier_per_month_of_resolution():
@@ -256,7 +258,7 @@ def test_by_month_gives_resolutions_accuracy_and_forecasters_brier_per_month_of_
     early = datetime(2025, 12, 1, tzinfo=UTC)
     forecast(user("a"), jan_a, 0.7, at=early)
     forecast(user("b"), jan_b, 0.2, at=early)
-    assert compute_scoreboard()["by_month"] == [
+    assert scored_board()["by_month"] == [
         {"month": "2026-01", "resolved": 3, "accuracy": pytest.approx(2 / 3),
          "brier": pytest.approx((0.3 ** 2 + 0.2 ** 2) / 2)},
         {"month": "2026-03", "resolved": 1, "accuracy": 0.0, "brier": None},
@@ -270,7 +272,7 @@ def test_totals_count_every_status_and_the_overdue_open_predictions():
     resolved(Status.TRUE, resolve_by=date(2026, 1, 31))
     resolved(Status.FALSE)
     resolved(Status.AMBIGUOUS)
-    totals = compute_scoreboard(today=date(2026, 6, 1))["totals"]
+    totals = scored_board(today=date(2026, 6, 1))["totals"]
     assert totals == {"predictions": 6, "open": 3, "true": 1, "false": 1, "ambiguous": 1, "overdue": 1}
 
 
@@ -282,7 +284,7 @@ def test_every_table_has_the_documented_columns(three_forecasters):
     p1.companies.add(make_company())
     p1.tags.create(name="ai")
     alice = get_user_model().objects.get(username="alice")
-    board = compute_scoreboard(user=alice)
+    board = scored_board(user=alice)
     assert set(board) == set(COLUMNS) | set(FIGURES)
     assert list(board["totals"]) == COLUMNS["totals"]
     for table, columns in COLUMNS.items():
@@ -311,6 +313,7 @@ def populate(n: int) -> None:
 
 
 def count_queries(**kw) -> int:
+    rescore_everything()
     with CaptureQueriesContext(connection) as queries:
         compute_scoreboard(**kw)
     return len(queries)
@@ -320,9 +323,9 @@ def test_the_scoreboard_takes_the_same_few_queries_whatever_the_size_of_the_data
     populate(4)
     small = count_queries()
     populate(24)
-    assert compute_scoreboard()["forecasters"]  # the data is there
+    assert scored_board()["forecasters"]  # the data is there
     assert count_queries() == small
-    assert small == 4  # forecasts, groups, the theses' companies and prices (for their returns), totals
+    assert small == 4  # stored scores, groups, the theses' companies and prices (for their returns), totals
 
 
 def test_the_scoreboard_for_a_user_takes_no_extra_query(three_forecasters, django_assert_max_num_queries):
@@ -330,3 +333,12 @@ def test_the_scoreboard_for_a_user_takes_no_extra_query(three_forecasters, djang
     expected = count_queries()
     with django_assert_max_num_queries(expected):
         compute_scoreboard(user=alice)
+
+
+def test_a_users_own_calibration_alone_takes_one_query_and_agrees_with_the_board(three_forecasters,
+                                                                                 django_assert_num_queries):
+    alice = get_user_model().objects.get(username="alice")
+    board = scored_board(user=alice)
+    with django_assert_num_queries(1):
+        assert my_calibration(alice) == board["my_calibration"]
+    assert my_calibration(AnonymousUser()) is None

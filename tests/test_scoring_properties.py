@@ -11,8 +11,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.boards import scored_board
 from tracker.models import Forecast, Prediction
-from tracker.scoring import compute_scoreboard
 
 Status = Prediction.Status
 DB_SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -68,7 +68,7 @@ def scoreboard_of(data, order=None, **kw) -> dict:
     with transaction.atomic():
         load(data, order)
         user = get_user_model().objects.get(username="user-0") if kw.pop("for_first_user", False) else None
-        board = compute_scoreboard(today=BASE, user=user, **kw)
+        board = scored_board(today=BASE, user=user, **kw)  # stored scores, checked against the SQL
         transaction.set_rollback(True)
     return board
 
@@ -86,14 +86,28 @@ def reference(data) -> dict:
         by_prediction[i].append(p)
     median = {i: statistics.median(ps) for i, ps in by_prediction.items()}
 
+    # Time-averaged: offsets are microseconds from the resolution moment, so a forecast at offset t stands
+    # until the next one's offset, or 0 (the resolution), and the span is -(the first offset).
+    made = defaultdict(list)
+    for u, i, p, offset in data["forecasts"]:
+        if (u, i) in latest and offset < 0:
+            made[(u, i)].append((offset, p))
+    time_averaged = {}
+    for (u, i), steps in made.items():
+        steps.sort()
+        ends = [t for t, _ in steps[1:]] + [0]
+        weighted = sum((p - outcome[i]) ** 2 * (end - t) for (t, p), end in zip(steps, ends, strict=True))
+        time_averaged[(u, i)] = weighted / -steps[0][0]
+
     per_user = defaultdict(list)
     for (u, i), (_, p) in latest.items():
-        per_user[f"user-{u}"].append((p, outcome[i], median[i]))
+        per_user[f"user-{u}"].append((p, outcome[i], median[i], time_averaged[(u, i)]))
     forecasters = {
         name: {"scored": len(rows),
-               "brier": sum((p - o) ** 2 for p, o, _ in rows) / len(rows),
-               "log_score": sum(math.log(p if o else 1 - p) for p, o, _ in rows) / len(rows),
-               "relative_brier": sum((p - o) ** 2 - (m - o) ** 2 for p, o, m in rows) / len(rows)}
+               "brier": sum((p - o) ** 2 for p, o, _, _ in rows) / len(rows),
+               "log_score": sum(math.log(p if o else 1 - p) for p, o, _, _ in rows) / len(rows),
+               "relative_brier": sum((p - o) ** 2 - (m - o) ** 2 for p, o, m, _ in rows) / len(rows),
+               "time_brier": sum(t for _, _, _, t in rows) / len(rows)}
         for name, rows in per_user.items()
     }
 
@@ -147,7 +161,7 @@ def assert_close(actual, expected, where="board"):
 @pytest.mark.django_db
 @DB_SETTINGS
 @given(datasets())
-def test_the_sql_agrees_with_a_plain_python_reference(data):
+def test_the_stored_scores_and_the_sql_agree_with_a_plain_python_reference(data):
     board, expected = scoreboard_of(data, for_first_user=True), reference(data)
     forecasters = {row.pop("username"): row for row in board["forecasters"]}
     assert_close(forecasters, expected.pop("forecasters"), "forecasters")
@@ -159,7 +173,7 @@ def test_the_sql_agrees_with_a_plain_python_reference(data):
 @given(datasets())
 def test_brier_is_between_0_and_1_and_log_score_is_not_positive(data):
     for row in scoreboard_of(data)["forecasters"]:
-        assert 0 <= row["brier"] <= 1
+        assert 0 <= row["brier"] <= 1 and 0 <= row["time_brier"] <= 1
         assert row["log_score"] <= 0
         assert -1 <= row["relative_brier"] <= 1
 

@@ -69,8 +69,9 @@ def test_calibration_rows_list_every_bin_with_null_figures_when_empty():
     assert rows[0] == {"lower": 0.0, "upper": 0.1, "count": 0, "mean_probability": None, "observed_frequency": None}
 
 
-def cell(n, sum_p=0.0, sum_o=0, sum_sq=0.0, sum_log=0.0, sum_rel=0.0):
-    return {"n": n, "sum_p": sum_p, "sum_o": sum_o, "sum_sq": sum_sq, "sum_log": sum_log, "sum_rel": sum_rel}
+def cell(n, sum_p=0.0, sum_o=0, sum_sq=0.0, sum_log=0.0, sum_rel=0.0, sum_time=0.0):
+    return {"n": n, "sum_p": sum_p, "sum_o": sum_o, "sum_sq": sum_sq, "sum_log": sum_log, "sum_rel": sum_rel,
+            "sum_time": sum_time}
 
 
 def test_sums_per_user_and_bin_add_up_per_user_per_bin_and_for_one_user():
@@ -82,7 +83,13 @@ def test_sums_per_user_and_bin_add_up_per_user_per_bin_and_for_one_user():
 
 
 def test_forecasters_are_ranked_by_brier_then_username():
-    rows = forecaster_rows({"zoe": cell(2, sum_sq=0.2, sum_log=-1.0, sum_rel=-0.1),
+    rows = forecaster_rows({"zoe": cell(2, sum_sq=0.2, sum_log=-1.0, sum_rel=-0.1, sum_time=0.3),
                             "amy": cell(1, sum_sq=0.1), "bea": cell(4, sum_sq=1.6)})
     assert [r["username"] for r in rows] == ["amy", "zoe", "bea"]
-    assert rows[1] == {"username": "zoe", "scored": 2, "brier": 0.1, "log_score": -0.5, "relative_brier": -0.05}
+    assert rows[1] == {"username": "zoe", "scored": 2, "brier": 0.1, "log_score": -0.5, "relative_brier": -0.05,
+                       "time_brier": 0.15}
+
+
+def test_a_sum_without_a_time_averaged_brier_gives_none_not_zero():
+    [row] = forecaster_rows({"ann": cell(2, sum_sq=0.2, sum_time=None)})
+    assert row["time_brier"] is None

@@ -3,9 +3,11 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.db import transaction
 from django.db.models import F
 
 from .accounts import email_owner
+from .cache import invalidate_scoreboard
 from .models import (
     ApiToken,
     Company,
@@ -22,6 +24,7 @@ from .models import (
     Thesis,
     ThesisCompany,
 )
+from .scores import delete_forecasters, groups_of, rescore, rescore_groups
 
 
 class VersionedAdmin(admin.ModelAdmin):
@@ -146,9 +149,18 @@ class PredictionAdmin(VersionedAdmin):
     def save_model(self, request, obj, form, change):
         # An edit here of a forecast question is recorded as on the edit page (tracker/forms.py PredictionForm).
         before = Prediction.objects.filter(pk=obj.pk).values(*PredictionEdit.Field.values).first() if change else None
+        # A scored prediction moved between speakers, sources, theses, companies or tags moves their accuracy: the
+        # groups it was in (read before the save) and is in after its links are saved are rescored.
+        obj.groups_before = groups_of([obj.pk]) if change else {}
         super().save_model(request, obj, form, change)
         if before:
             PredictionEdit.record(obj, before, editor=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        after = groups_of([form.instance.pk])
+        rescore_groups({kind: ids | form.instance.groups_before.get(kind, set()) for kind, ids in after.items()})
+        invalidate_scoreboard()
 
 
 @admin.register(Forecast)
@@ -158,6 +170,51 @@ class ForecastAdmin(admin.ModelAdmin):
     search_fields = ["prediction__statement", "user__username"]
     list_select_related = ["prediction", "user"]
     raw_id_fields = ["prediction"]
+
+    # A forecast changed here may be a counted one: its predictions' stored scores follow in the same transaction.
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = Forecast.objects.filter(pk=obj.pk).values_list("prediction_id", flat=True).first()
+            super().save_model(request, obj, form, change)
+            rescore({obj.prediction_id, before} - {None})
+            invalidate_scoreboard()
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Forecast.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            affected = set(queryset.values_list("prediction_id", flat=True))
+            super().delete_queryset(request, queryset)
+            rescore(affected)
+            invalidate_scoreboard()
+
+
+class AdminUserForm(UserChangeForm):
+    def clean_email(self) -> str:
+        email = self.cleaned_data.get("email", "")
+        if owner := email_owner(email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(f"The account {owner.get_username()} already uses this address.")
+        return email
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AccountAdmin(UserAdmin):
+    """Django's user admin, refusing an address another account has (in any case) before the database does; and
+    deleting a user takes their forecasts along, which moves the community median of what they forecast."""
+
+    form = AdminUserForm
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, get_user_model().objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            delete_forecasters(queryset)
+            invalidate_scoreboard()
 
 
 @admin.register(Signal)
@@ -186,24 +243,6 @@ class ResolutionEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class AdminUserForm(UserChangeForm):
-    def clean_email(self) -> str:
-        email = self.cleaned_data.get("email", "")
-        if owner := email_owner(email, exclude_pk=self.instance.pk):
-            raise forms.ValidationError(f"The account {owner.get_username()} already uses this address.")
-        return email
-
-
-admin.site.unregister(get_user_model())
-
-
-@admin.register(get_user_model())
-class AccountAdmin(UserAdmin):
-    """Django's user admin, refusing an address another account has (in any case) before the database does."""
-
-    form = AdminUserForm
 
 
 @admin.register(ApiToken)

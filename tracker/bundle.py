@@ -58,6 +58,7 @@ from .models import (
     ThesisCompany,
 )
 from .prices import Row, store
+from .scores import groups_of, rescore, rescore_groups
 from .services import replay, state_of
 from .transcripts.exchange import TranscriptIn, transcript_problems, transcripts_for_export, write_transcripts
 
@@ -806,6 +807,9 @@ class Importer:
 
     def run(self) -> ImportReport:
         with transaction.atomic():
+            groups_before = groups_of(pk for _, pk in _matching(
+                Prediction.objects.order_by().values_list("key", "pk"), "key",
+                {p.key for p in self.bundle.predictions}, itemgetter(0)))
             self._load_references()
             for name, model, _ in KEYED:
                 self._import_keyed(name, model)
@@ -819,6 +823,12 @@ class Importer:
             if self.problems:
                 raise BundleError(self.problems)
             if self.report.changed:
+                # What counts may have changed on any prediction the bundle names (new forecasts, a new status), and
+                # the groups its predictions were in or are in now
+                named = list(self.pks["predictions"].values())
+                rescore(named)
+                after = groups_of(named)
+                rescore_groups({kind: ids | after[kind] for kind, ids in groups_before.items()})
                 invalidate_scoreboard()
         return self.report
 

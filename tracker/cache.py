@@ -1,8 +1,13 @@
 """The scoreboard's figures and page, cached in the cache every worker shares, dropped by any write that changes them.
 
-Each entry remembers the generation number (kept in the same cache) it was computed at. A resolution,
-undo, forecast, edit or import bumps the generation once its transaction commits, so the next request in any
-process sees a stale entry and computes the figures afresh.
+Each entry remembers the generation number (kept in the same cache) it was computed at. A resolution, undo,
+edit or import bumps the scores' generation once its transaction commits, so the next request in any process
+sees a stale entry and computes the figures afresh. A forecast on an open prediction changes no score: it
+bumps only the generation of forecast views, which the rendered page depends on (its due predictions show
+forecasts), never the figures.
+
+Everybody's figures are cached once (per day and basis), not once per user; each user's own calibration is
+a small query of its own.
 """
 
 import hashlib
@@ -17,46 +22,52 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from .scoring import compute_scoreboard
+from .scoring import compute_scoreboard, my_calibration
 
 GENERATION_KEY = "scoreboard:generation"
+FORECASTS_KEY = "forecasts:generation"
 # A bound on staleness for writes made outside the app (the admin, a shell).
 TIMEOUT = 10 * 60
 
 
 def invalidate_scoreboard() -> None:
     """Call inside the transaction that changes scored data: the bump happens when it commits."""
-    transaction.on_commit(_bump)
+    transaction.on_commit(lambda: _bump(GENERATION_KEY))
 
 
-def _bump() -> None:
+def invalidate_forecast_views() -> None:
+    """Call inside the transaction that records a forecast on an open prediction: the scores stay cached."""
+    transaction.on_commit(lambda: _bump(FORECASTS_KEY))
+
+
+def _bump(key: str) -> None:
     try:
-        cache.incr(GENERATION_KEY)
+        cache.incr(key)
     except ValueError:  # no generation yet (or it was evicted): start one that no cached entry carries
-        cache.set(GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
+        cache.set(key, int(timezone.now().timestamp() * 1000), timeout=None)
 
 
 def cached_scoreboard(user=None, today: date | None = None, live_only: bool = False) -> dict[str, Any]:
-    """The scoreboard as `compute_scoreboard` gives it, from the shared cache when nothing has changed.
+    """The scoreboard as `compute_scoreboard` gives it: everybody's part from the shared cache while no score
+    has changed (one cache read fetches the generation and the entry), the user's own calibration apart.
 
-    One cache read fetches both the current generation and the entry, which remembers the generation it
-    was computed at.
+    The own calibration is one query on the user's stored scores (an index lookup); caching it per user would
+    cost more than it saves, in writes to the database cache. Computing the whole board gives it for free.
     """
     today = today or timezone.localdate()
-    user_id = user.pk if user is not None and user.is_authenticated else 0
-    key = f"scoreboard:{today.isoformat()}:{user_id}{':live' if live_only else ''}"
+    key = f"scoreboard:{today.isoformat()}{':live' if live_only else ''}"
     found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY, 0)
     entry = found.get(key)
     if entry is not None and entry["generation"] == generation:
-        return entry["board"]
-    board = compute_scoreboard(today=today, user=user if user_id else None, live_only=live_only)
-    cache.set(key, {"generation": generation, "board": board}, timeout=TIMEOUT)
+        return {**entry["board"], "my_calibration": my_calibration(user, live_only=live_only)}
+    board = compute_scoreboard(today=today, user=user, live_only=live_only)  # the user's part comes along
+    cache.set(key, {"generation": generation, "board": {**board, "my_calibration": None}}, timeout=TIMEOUT)
     return board
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve a full GET of the page from the shared cache until the scoreboard's generation changes.
+    """Serve a full GET of the page from the shared cache until the scores' or forecasts' generation changes.
 
     The rendered page carries the browser's CSRF token and the user's own figures, so an entry belongs to one
     user in one browser (their CSRF cookie); it is used only when there are no flash messages to show.
@@ -69,8 +80,8 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return view(request, *args, **kwargs)
         browser = hashlib.sha256(csrf_cookie.encode()).hexdigest()[:16]
         key = f"page:{request.path}:{timezone.localdate().isoformat()}:{request.user.pk}:{browser}"
-        found = cache.get_many([GENERATION_KEY, key])
-        generation = found.get(GENERATION_KEY, 0)
+        found = cache.get_many([GENERATION_KEY, FORECASTS_KEY, key])
+        generation = (found.get(GENERATION_KEY, 0), found.get(FORECASTS_KEY, 0))
         entry = found.get(key)
         if entry is not None and entry["generation"] == generation:
             return HttpResponse(entry["content"], content_type=entry["content_type"])

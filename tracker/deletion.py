@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models, transaction
 
 from .cache import invalidate_scoreboard
+from .models import Prediction
+from .scores import keeping_groups
 
 
 def references_to(obj: models.Model) -> list[str]:
@@ -44,5 +46,6 @@ def delete_unreferenced(obj: models.Model) -> None:
         references = references_to(obj)
         if references:
             raise StillReferenced(references)
-        obj.delete()
+        with keeping_groups([obj.pk] if isinstance(obj, Prediction) else []):  # its groups lose it
+            obj.delete()
         invalidate_scoreboard()  # the totals count every prediction

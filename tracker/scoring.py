@@ -14,6 +14,8 @@ Forecasters, over the n predictions on which a user has a counted forecast p:
     brier          = (1/n) * sum((p - o)^2)                              0 is perfect, 1 the worst
     log_score      = (1/n) * sum(ln(p) if o = 1 else ln(1 - p))          natural log; 0 is perfect, always < 0
     relative_brier = (1/n) * sum((p - o)^2 - (m - o)^2)                  = brier - the median's brier
+    time_brier     = (1/n) * sum(time-averaged (p - o)^2)                 each forecast weighted by how long it
+                     stood, from the user's first forecast on the prediction to its resolution (tracker/scores.py)
     where m is the community median of the prediction: the median of every user's counted forecast on it (the
     middle value, or the mean of the two middle values for an even count). Negative means better than the
     crowd; exactly 0 for a user who is the only forecaster. Users with no counted forecast are left out.
@@ -40,9 +42,16 @@ Totals: predictions, open, true, false, ambiguous, and overdue = open with resol
 Tables are sorted: forecasters by brier then username; groups by resolved (most first) then key (or tag);
 calibration by bin; months in order. Floats are not rounded.
 
-The whole scoreboard takes three queries whatever the size of the data: the forecasts (FORECASTS_SQL), the
-groups (GROUPS_SQL) and the totals. The database does the per-forecast and per-prediction work; Python only
-adds up aggregated rows (one per user and bin, per resolution day, or per group).
+Stored scores
+    The per-forecast and per-prediction figures are stored when a prediction resolves (tracker/scores.py), so the
+    scoreboard adds up stored rows (STORED_SQL) instead of finding the counted forecasts among all forecasts.
+    `scoreboard_from_forecasts` still computes everything from the forecasts (FORECASTS_SQL): the reference the
+    stored figures are checked against. Everybody's part (`shared_scoreboard`) and a user's own calibration
+    (`my_calibration`) are separate, so that the first can be cached once for everybody.
+
+The whole scoreboard takes three queries whatever the size of the data: the stored sums (STORED_SQL), the groups
+(GROUPS_SQL) and the totals; a user's own calibration alone (`my_calibration`) takes one. The database does the
+per-row work; Python only adds up aggregated rows (one per user and bin, per resolution day, or per group).
 """
 
 from __future__ import annotations
@@ -54,12 +63,25 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, models
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from .market import performances_of, priced_links
-from .models import Company, Forecast, Person, Prediction, Signal, Source, Tag, Thesis, ThesisCompany
+from .models import (
+    CommunityScore,
+    Company,
+    Forecast,
+    GroupScore,
+    Person,
+    Prediction,
+    Score,
+    Signal,
+    Source,
+    Tag,
+    Thesis,
+    ThesisCompany,
+)
 
 Status = Prediction.Status
 SCORED = [Status.TRUE, Status.FALSE]
@@ -74,7 +96,7 @@ BINS = len(BIN_EDGES) + 1
 # The columns of each table of the scoreboard, in order (`totals` is a single row).
 COLUMNS = {
     "totals": ["predictions", "open", "true", "false", "ambiguous", "overdue"],
-    "forecasters": ["username", "scored", "brier", "log_score", "relative_brier"],
+    "forecasters": ["username", "scored", "brier", "log_score", "relative_brier", "time_brier"],
     "speakers": ["key", "name", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high",
                  "stated_brier", "stated_count"],
     "sources": ["key", "title", "resolved", "correct", "accuracy", "accuracy_low", "accuracy_high"],
@@ -140,7 +162,8 @@ def calibration_rows(bins: dict[int, dict[str, float]]) -> list[dict[str, Any]]:
 def forecaster_rows(by_user: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
     """Forecasters' figures from their sums, best Brier first (ties by username)."""
     rows = [{"username": username, "scored": c["n"], "brier": c["sum_sq"] / c["n"],
-             "log_score": c["sum_log"] / c["n"], "relative_brier": c["sum_rel"] / c["n"]}
+             "log_score": c["sum_log"] / c["n"], "relative_brier": c["sum_rel"] / c["n"],
+             "time_brier": c["sum_time"] / c["n"] if c.get("sum_time") is not None else None}
             for username, c in by_user.items()]
     return sorted(rows, key=lambda r: (r["brier"], r["username"]))
 
@@ -249,7 +272,7 @@ SELECT 'resolved_on', NULL, NULL, NULL, resolved_on, COUNT(*), NULL, SUM(o), NUL
 FROM outcomes GROUP BY resolved_on
 """
 
-SUMS = ("n", "sum_p", "sum_o", "sum_sq", "sum_log", "sum_rel")
+SUMS = ("n", "sum_p", "sum_o", "sum_sq", "sum_log", "sum_rel", "sum_time")
 
 
 @dataclass
@@ -274,7 +297,8 @@ def _add_up(pairs) -> dict[Any, dict[str, float]]:
     for key, cell in pairs:
         total = sums.setdefault(key, dict.fromkeys(SUMS, 0))
         for name in SUMS:
-            total[name] += cell[name]
+            # FORECASTS_SQL has no time-averaged Brier: None there stays None
+            total[name] = None if cell.get(name) is None or total[name] is None else total[name] + cell[name]
     return sums
 
 
@@ -298,13 +322,66 @@ def forecast_sums(forecasts: QuerySet[Forecast] | None = None) -> ForecastSums:
             if kind == "user_bin":
                 user_bins.append((user_id, username, bin_index, {
                     "n": n, "sum_p": sum_p, "sum_o": int(sum_o), "sum_sq": sum_sq, "sum_log": sum_log,
-                    "sum_rel": sum_rel}))
+                    "sum_rel": sum_rel, "sum_time": None}))
                 imported_count += int(imported)
             elif kind == "forecasts_on":
                 days[str(day)[:10]].update(n=n, sum_sq=sum_sq)  # a date on PostgreSQL, text on SQLite
             else:
                 days[str(day)[:10]].update(resolved=n, correct=int(sum_o))
     return ForecastSums(user_bins, dict(days), imported_count)
+
+
+# --- the stored scores --------------------------------------------------------------------------------
+
+# Sums of the stored rows of one basis (live_only), in the shape of FORECASTS_SQL's result: per (user, bin), with
+# the user's name joined after grouping (50 rows, not one per score); per resolution day, the scored predictions,
+# how many came true, their counted forecasts and the sum of those forecasts' Brier.
+STORED_SQL = """
+SELECT 'user_bin', g.user_id, u.username, g.bin, CAST(NULL AS DATE),
+       g.n, g.sum_p, g.sum_o, g.sum_sq, g.sum_log, g.sum_rel, g.sum_time, g.imported
+FROM (
+    SELECT user_id, bin, COUNT(*) AS n, SUM(probability) AS sum_p, SUM(outcome) AS sum_o, SUM(brier) AS sum_sq,
+           SUM(log_score) AS sum_log, SUM(brier - median_brier) AS sum_rel, SUM(time_brier) AS sum_time,
+           SUM(CASE WHEN imported THEN 1 ELSE 0 END) AS imported
+    FROM {score} WHERE live_only = %s GROUP BY user_id, bin
+) g JOIN {user} u ON u.id = g.user_id
+UNION ALL
+SELECT 'day', NULL, NULL, NULL, resolved_on, COUNT(*), SUM(forecasters), SUM(outcome), SUM(sum_brier),
+       NULL, NULL, NULL, NULL
+FROM {community} WHERE live_only = %s GROUP BY resolved_on
+"""
+
+
+def stored_sums(live_only: bool = False) -> ForecastSums:
+    """Run STORED_SQL (one query): the sums `forecast_sums` gives, added up from the stored scores."""
+    sql = STORED_SQL.format(score=Score._meta.db_table, community=CommunityScore._meta.db_table,
+                            user=get_user_model()._meta.db_table)
+    user_bins, imported_count = [], 0
+    days: dict[str, dict[str, float]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (live_only, live_only))
+        for kind, user_id, username, bin_index, day, n, sum_p, sum_o, sum_sq, sum_log, sum_rel, sum_time, imported \
+                in cursor.fetchall():
+            if kind == "user_bin":
+                user_bins.append((user_id, username, bin_index, {
+                    "n": int(n), "sum_p": sum_p, "sum_o": int(sum_o), "sum_sq": sum_sq, "sum_log": sum_log,
+                    "sum_rel": sum_rel, "sum_time": sum_time}))
+                imported_count += int(imported)
+            else:  # n predictions, sum_p their counted forecasts (int() again: PostgreSQL sums as numeric)
+                days[str(day)[:10]] = {"resolved": int(n), "correct": int(sum_o), "n": int(sum_p),
+                                       "sum_sq": sum_sq or 0.0}
+    return ForecastSums(user_bins, days, imported_count)
+
+
+def my_calibration(user=None, live_only: bool = False) -> list[dict[str, Any]] | None:
+    """`user`'s own calibration from their stored scores (one small query); None without a user. What
+    `compute_scoreboard` gives as my_calibration, for a scoreboard whose shared part comes from a cache."""
+    if user is None or not user.is_authenticated:
+        return None
+    bins = {row["bin"]: row for row in Score.objects.filter(live_only=live_only, user=user).order_by()
+            .values("bin").annotate(n=models.Count("pk"), sum_p=models.Sum("probability"),
+                                    sum_o=models.Sum("outcome"))}
+    return calibration_rows(bins)
 
 
 # --- accuracy queries ----------------------------------------------------------------------------------
@@ -348,10 +425,9 @@ WHERE {scored} GROUP BY g.name
 GROUP_LABELS = {"speakers": "name", "sources": "title", "theses": "title", "companies": "name", "tags": None}
 
 
-def group_rows() -> dict[str, list[dict[str, Any]]]:
-    """Run GROUPS_SQL (one query): the speakers, sources, theses, companies and tags tables, sorted."""
-    sql = GROUPS_SQL.format(
-        came_true=CAME_TRUE_SQL, scored=SCORED_SQL,
+def _group_sql(sql: str) -> str:
+    return sql.format(
+        came_true=CAME_TRUE_SQL, scored=SCORED_SQL, group_score=GroupScore._meta.db_table,
         prediction=Prediction._meta.db_table, person=Person._meta.db_table, source=Source._meta.db_table,
         thesis=Thesis._meta.db_table, company=Company._meta.db_table, tag=Tag._meta.db_table,
         signal=Signal._meta.db_table, signal_theses=Signal.theses.through._meta.db_table,
@@ -359,9 +435,13 @@ def group_rows() -> dict[str, list[dict[str, Any]]]:
         prediction_companies=Prediction.companies.through._meta.db_table,
         prediction_tags=Prediction.tags.through._meta.db_table,
     )
+
+
+def _group_tables(sql: str) -> dict[str, list[dict[str, Any]]]:
+    """Run a query with the columns of GROUPS_SQL: the speakers, sources, theses, companies and tags tables, sorted."""
     tables: dict[str, list[dict[str, Any]]] = {table: [] for table in GROUP_LABELS}
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(_group_sql(sql))
         for table, key, label, resolved, correct, stated_count, stated_brier, signals_for, against in cursor:
             label_column = GROUP_LABELS[table]
             row = {"key": key, label_column: label} if label_column else {"tag": key}
@@ -393,11 +473,64 @@ def with_returns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def group_rows() -> dict[str, list[dict[str, Any]]]:
+    """The group tables computed from the predictions (GROUPS_SQL, one query): what the stored ones must give."""
+    return _group_tables(GROUPS_SQL)
+
+
+# The same tables from the stored counts (tracker/scores.py, rescore_groups), with names and signals read live.
+STORED_GROUPS_SQL = """
+SELECT 'speakers', g.key, g.name, s.resolved, s.correct, s.stated_count, s.stated_brier,
+       CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
+FROM {group_score} s JOIN {person} g ON g.id = s.group_id WHERE s.kind = 'speakers'
+UNION ALL
+SELECT 'sources', g.key, g.title, s.resolved, s.correct, NULL, NULL, NULL, NULL
+FROM {group_score} s JOIN {source} g ON g.id = s.group_id WHERE s.kind = 'sources'
+UNION ALL
+SELECT 'theses', g.key, g.title, s.resolved, s.correct, NULL, NULL,
+       (SELECT COUNT(*) FROM {signal_theses} st JOIN {signal} x ON x.id = st.signal_id
+        WHERE st.thesis_id = g.id AND x.direction = 'supports'),
+       (SELECT COUNT(*) FROM {signal_theses} st JOIN {signal} x ON x.id = st.signal_id
+        WHERE st.thesis_id = g.id AND x.direction = 'contradicts')
+FROM {group_score} s JOIN {thesis} g ON g.id = s.group_id WHERE s.kind = 'theses'
+UNION ALL
+SELECT 'companies', g.key, g.name, s.resolved, s.correct, NULL, NULL, NULL, NULL
+FROM {group_score} s JOIN {company} g ON g.id = s.group_id WHERE s.kind = 'companies'
+UNION ALL
+SELECT 'tags', g.name, NULL, s.resolved, s.correct, NULL, NULL, NULL, NULL
+FROM {group_score} s JOIN {tag} g ON g.id = s.group_id WHERE s.kind = 'tags'
+"""
+
+
+def stored_group_rows() -> dict[str, list[dict[str, Any]]]:
+    """The group tables from the stored counts (one query over a few hundred rows)."""
+    return _group_tables(STORED_GROUPS_SQL)
+
+
 def totals(today: date) -> dict[str, int]:
     return Prediction.objects.totals(today)
 
 
-# --- the entry point -----------------------------------------------------------------------------------
+# --- the entry points ---------------------------------------------------------------------------------
+
+def _board(today: date | None, sums: ForecastSums, live_only: bool, mine: list | None, groups: dict) -> dict:
+    with_returns(groups["theses"])
+    return {
+        "totals": totals(today or timezone.localdate()),
+        "forecasters": forecaster_rows(sums.by_user()),
+        **groups,
+        "calibration": calibration_rows(sums.by_bin()),
+        "my_calibration": mine,
+        "by_month": month_rows(sums.days),
+        "live_only": live_only,
+        "imported_forecasts": sums.imported,
+    }
+
+
+def shared_scoreboard(today: date | None = None, live_only: bool = False) -> dict[str, Any]:
+    """The scoreboard as everybody sees it, from the stored scores (three queries); my_calibration is None."""
+    return compute_scoreboard(today, None, live_only)
+
 
 def compute_scoreboard(today: date | None = None, user=None, live_only: bool = False) -> dict[str, Any]:
     """The whole scoreboard as plain data, JSON-ready, with None where a figure is undefined (three queries, and
@@ -407,19 +540,19 @@ def compute_scoreboard(today: date | None = None, user=None, live_only: bool = F
     theses, companies, tags, calibration, my_calibration (`user`'s own calibration; None without a user),
     by_month; and imported_forecasts, how many of the counted forecasts came in by an import. `today`
     (default: today) is what overdue is counted against. `live_only` counts only forecasts entered in the app.
+    Added up from the stored scores; `scoreboard_from_forecasts` gives the same figures the long way.
     """
-    today = today or timezone.localdate()
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    sums = stored_sums(live_only)
+    mine = calibration_rows(sums.by_bin(user_id)) if user_id is not None else None
+    return _board(today, sums, live_only, mine, stored_group_rows())
+
+
+def scoreboard_from_forecasts(today: date | None = None, user=None, live_only: bool = False) -> dict[str, Any]:
+    """The scoreboard computed from all forecasts and predictions (FORECASTS_SQL, GROUPS_SQL), ignoring the stored
+    scores: the reference `compute_scoreboard` must agree with (it has no time-averaged Brier: time_brier is
+    None). Slow: it grows with the data."""
     user_id = user.pk if user is not None and user.is_authenticated else None
     sums = forecast_sums(Forecast.objects.live() if live_only else None)
-    groups = group_rows()
-    with_returns(groups["theses"])
-    return {
-        "totals": totals(today),
-        "forecasters": forecaster_rows(sums.by_user()),
-        **groups,
-        "calibration": calibration_rows(sums.by_bin()),
-        "my_calibration": calibration_rows(sums.by_bin(user_id)) if user_id is not None else None,
-        "by_month": month_rows(sums.days),
-        "live_only": live_only,
-        "imported_forecasts": sums.imported,
-    }
+    mine = calibration_rows(sums.by_bin(user_id)) if user_id is not None else None
+    return _board(today, sums, live_only, mine, group_rows())

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .cache import invalidate_scoreboard
+from .cache import invalidate_forecast_views, invalidate_scoreboard
 from .models import Forecast, Prediction, ResolutionEvent
+from .scores import outcome_changed
 
 Status = Prediction.Status
 Action = ResolutionEvent.Action
@@ -104,6 +105,7 @@ def resolve(
             from_status=from_status, to_status=state.status, resolved_on=state.resolved_on,
             note=state.note, evidence_url=state.evidence_url,
         )
+        outcome_changed([prediction.pk])
         invalidate_scoreboard()
     return prediction
 
@@ -122,6 +124,7 @@ def undo(prediction: Prediction, *, expected_version: int, actor=None, note: str
             from_status=from_status, to_status=restored.status, resolved_on=restored.resolved_on,
             note=note, evidence_url="",
         )
+        outcome_changed([prediction.pk])
         invalidate_scoreboard()
     return prediction
 
@@ -130,12 +133,14 @@ def record_forecast(prediction: Prediction, user, probability: float, note: str 
     """Add a forecast to the user's history on this prediction; the newest is their current view.
 
     Only while the prediction is open: raises Conflict once it is resolved (a forecast made with the answer
-    known is not a forecast). The row lock makes a resolution wait for this write, or this one see it.
+    known is not a forecast). The row lock makes a resolution wait for this write, or this one see it. No score
+    changes (the prediction is open), so the scoreboard's figures stay cached; only pages showing forecasts
+    on open predictions are refreshed.
     """
     with transaction.atomic():
         current = Prediction.objects.select_for_update().get(pk=prediction.pk)
         if not current.is_open:
             raise Conflict(current)
         forecast = Forecast.objects.create(prediction=prediction, user=user, probability=probability, note=note)
-        invalidate_scoreboard()
+        invalidate_forecast_views()
     return forecast

@@ -1,8 +1,11 @@
-"""The session engine (SESSION_ENGINE): Django's database sessions, each row also naming its user, so that
-deactivating an account ends its sessions with one indexed DELETE instead of decoding every session."""
+"""The session engine (SESSION_ENGINE): Django's cached database sessions (read from the shared cache, written
+through to the database), each row also naming its user, so that deactivating an account ends its sessions with
+one indexed DELETE instead of decoding every session."""
 
-from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDatabaseStore
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.cache import caches
 from django.db import models
 
 USER_KEY = "_auth_user_id"  # django.contrib.auth.SESSION_KEY; importing auth here would load it too early
@@ -29,7 +32,7 @@ def user_pk_of(data: dict) -> int | None:
         return None
 
 
-class SessionStore(DatabaseStore):
+class SessionStore(CachedDatabaseStore):
     @classmethod
     def get_model_class(cls):
         return AccountSession
@@ -46,5 +49,9 @@ class SessionStore(DatabaseStore):
 
 
 def end_sessions(user_pk: int) -> int:
-    """Log the user out everywhere; the number of sessions ended."""
-    return AccountSession.objects.filter(user_pk=user_pk).delete()[0]
+    """Log the user out everywhere; the number of sessions ended. The cached copies go too, or they would keep
+    the sessions alive until they expire from the cache."""
+    sessions = AccountSession.objects.filter(user_pk=user_pk)
+    keys = list(sessions.values_list("session_key", flat=True))
+    caches[settings.SESSION_CACHE_ALIAS].delete_many([SessionStore.cache_key_prefix + key for key in keys])
+    return sessions.delete()[0]

@@ -214,7 +214,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
-# Database sessions that know whose they are, so deactivating an account ends them (tracker/sessions.py).
+# Sessions are read from the shared cache (Redis, or the database cache's one-row lookup) and written through to
+# the database, so they survive a cache flush or a restart; a logout deletes both copies. Each row also names its
+# user, so deactivating an account ends its sessions with one indexed DELETE (tracker/sessions.py).
 SESSION_ENGINE = "tracker.sessions"
 
 if not DEBUG:

@@ -19,6 +19,7 @@ from tracker.editing import StaleEdit
 from tracker.formats import day
 from tracker.models import Prediction
 from tracker.pickers import PickerForm
+from tracker.scores import keeping_groups
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -63,7 +64,8 @@ def edit_object(request: HttpRequest, form_class, pk: int | None = None, form_kw
                           {"field": searched.searched_picker(request.htmx.trigger_name)})
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
+            # A scored prediction moved between speakers, sources, theses, companies or tags moves their accuracy.
+            with transaction.atomic(), keeping_groups([instance.pk] if isinstance(instance, Prediction) else []):
                 saved = form.save()
                 invalidate_scoreboard()
         except StaleEdit as stale:

@@ -35,8 +35,8 @@ class Table:
 GROUP_COLUMNS = {"resolved": "Resolved", "correct": "Came true", "accuracy": "Accuracy (95% interval)"}
 TABLES = {
     "forecasters": Table("Forecasters", "username", "", {
-        "username": "Forecaster", "scored": "Scored", "brier": "Brier", "log_score": "Log score",
-        "relative_brier": "Relative Brier"}, "brier", shortened=False),
+        "username": "Forecaster", "scored": "Scored", "brier": "Brier", "time_brier": "Time-averaged Brier",
+        "log_score": "Log score", "relative_brier": "Relative Brier"}, "brier", shortened=False),
     "speakers": Table("Speakers", "name", "speaker", {"name": "Speaker", **GROUP_COLUMNS,
                                                       "stated_brier": "Brier of stated odds"}, "-resolved"),
     "sources": Table("Sources", "title", "source", {"title": "Source", **GROUP_COLUMNS}, "-resolved"),

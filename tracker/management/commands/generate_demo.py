@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tracker.models import Company, Forecast, Person, Prediction, ResolutionEvent, Signal, Source, Tag, Thesis
+from tracker.scores import groups_of, rescore, rescore_groups
 
 Status = Prediction.Status
 
@@ -286,6 +287,8 @@ class Command(BaseCommand):
             signals = demo.signals(theses, rows)
             members = demo.users(users)
             made = demo.forecasts(forecasts, members, rows, chance) if forecasts else 0
+            rescore(p.pk for p in rows)  # written around the services, so scored here
+            rescore_groups(None if not append else groups_of(p.pk for p in rows))
         resolved = sum(p.status != Status.OPEN for p in rows)
         self.stdout.write(
             f"Created {len(rows)} predictions ({resolved} resolved, {len(rows) - resolved} open), {made} forecasts "
