@@ -16,6 +16,7 @@ from tests.factories import make_company, make_prediction, make_signal, make_the
 from tracker import market
 from tracker.models import Price, Thesis, ThesisCompany
 from tracker.prices import Row, store
+from tracker.scores import rescore_everything
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +197,7 @@ def test_the_theses_list_shows_each_return(client, member, priced):
 
 def test_the_scoreboards_thesis_table_has_a_return_column(client, member, priced):
     make_prediction(status="true", resolved_on=date(2026, 2, 1)).theses.add(priced)
+    rescore_everything()  # resolved straight in the table, around the services that store scores
     client.force_login(member)
     html = client.get(reverse("scoreboard")).content.decode()
     table = html[html.index('id="table-theses"'):]

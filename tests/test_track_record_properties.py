@@ -9,6 +9,7 @@ from django.db import transaction
 from hypothesis import given
 
 from tests.test_scoring_properties import BASE, DB_SETTINGS, datasets, load
+from tracker.scores import rescore_everything
 from tracker.scoring import compute_scoreboard
 from tracker.track_record import calibration, scored_forecasts, summary
 
@@ -23,6 +24,7 @@ def close(a, b) -> bool:
 def test_each_forecasters_record_is_their_scoreboard_row(data):
     with transaction.atomic():
         load(data)
+        rescore_everything()  # the data went straight into the tables, around the services that store scores
         rows = {row["username"]: row for row in compute_scoreboard(today=BASE)["forecasters"]}
         for user in get_user_model().objects.all():
             record = scored_forecasts(user)
