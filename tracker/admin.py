@@ -27,6 +27,19 @@ from .models import (
 from .scores import delete_forecasters, groups_of, rescore, rescore_groups
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only the app writes: shown here, never added, changed or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class VersionedAdmin(admin.ModelAdmin):
     """The version is never typed in: each change here moves it on, so edit forms opened before are stale."""
 
@@ -93,22 +106,13 @@ class ThesisAdmin(VersionedAdmin):
 
 
 @admin.register(Price)
-class PriceAdmin(admin.ModelAdmin):
+class PriceAdmin(ReadOnlyAdmin):
     """Read-only: prices change by imports, which keep each ticker's PriceSeries (and so every cached series) in
     step; a price edited here would not be."""
 
     list_display = ["ticker", "day", "close", "adj_close"]
     list_filter = ["ticker"]
     date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ResolutionEventInline(admin.TabularInline):
@@ -227,22 +231,13 @@ class SignalAdmin(VersionedAdmin):
 
 
 @admin.register(ResolutionEvent)
-class ResolutionEventAdmin(admin.ModelAdmin):
+class ResolutionEventAdmin(ReadOnlyAdmin):
     """Read-only: the resolution history is append-only."""
 
     list_display = ["prediction", "action", "from_status", "to_status", "actor", "at"]
     list_filter = ["action", "to_status"]
     search_fields = ["prediction__statement", "note"]
     list_select_related = ["prediction", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiToken)

@@ -688,7 +688,19 @@ class PredictionEdit(models.Model):
                 field=name, before=old, after=new) for name, (old, new) in changed.items()])
 
 
-class TranscriptSegment(models.Model):
+class SaidAt:
+    """A sentence of a transcript, said `start_ms` into the recording (None in a transcript without times)."""
+
+    @property
+    def seconds(self) -> int | None:
+        return None if self.start_ms is None else self.start_ms // 1000
+
+    @property
+    def timestamp_label(self) -> str:
+        return format_timestamp(self.seconds)
+
+
+class TranscriptSegment(SaidAt, models.Model):
     """One sentence of a source's transcript, in the order it was said."""
 
     # A transcript is part of its source: deleting a source entered by mistake takes it along.
@@ -724,14 +736,6 @@ class TranscriptSegment(models.Model):
     def get_absolute_url(self) -> str:
         page = self.position // self.PER_PAGE + 1
         return f"{reverse('source_detail', args=[self.source_id])}?transcript_page={page}#t-{self.position}"
-
-    @property
-    def seconds(self) -> int | None:
-        return None if self.start_ms is None else self.start_ms // 1000
-
-    @property
-    def timestamp_label(self) -> str:
-        return format_timestamp(self.seconds)
 
 
 class Invitation(models.Model):
@@ -777,7 +781,7 @@ class CandidateQuerySet(models.QuerySet):
         return self.filter(decision=Candidate.Decision.PENDING)
 
 
-class Candidate(models.Model):
+class Candidate(SaidAt, models.Model):
     """A transcript sentence the rules flagged as a possible prediction, and what an editor decided about it.
 
     Transcript sentences are replaced on every re-import, so a candidate is not tied to one: it is the sentence of
@@ -833,14 +837,6 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}: {self.text[:60]} ({self.decision})"
-
-    @property
-    def seconds(self) -> int | None:
-        return None if self.start_ms is None else self.start_ms // 1000
-
-    @property
-    def timestamp_label(self) -> str:
-        return format_timestamp(self.seconds)
 
     def moment_link(self) -> str:
         return link_at(self.source.url, self.seconds)
