@@ -36,7 +36,6 @@ from tracker.bundle import (
 )
 from tracker.cache import cached_scoreboard, invalidate_scoreboard
 from tracker.editing import StaleEdit
-from tracker.formats import day
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
 from tracker.models import Person, Prediction, TranscriptSegment
 from tracker.paging import page_of
@@ -46,7 +45,7 @@ from tracker.transcripts.parse import TranscriptError
 from tracker.transcripts.store import NewPerson, label_key, match_people, prepare, save_transcript
 from tracker.validators import KEY_PATTERN
 from tracker.views.bundles import IMPORT_PERMISSION
-from tracker.views.predictions import conflict_message
+from tracker.views.predictions import conflict_message, forecasts_closed_message
 from tracker.views.transcripts import UPLOAD_PERMISSION
 
 from . import tokens
@@ -293,10 +292,8 @@ def add_forecast(request, key: str):
     try:
         forecast = services.record_forecast(prediction, request.user, data.probability, form.cleaned_data["note"])
     except services.Conflict as conflict:
-        current = conflict.current
-        raise Invalid(409, f"Not saved: forecasts are closed, because this prediction was resolved "
-                           f"“{current.get_status_display()}” on {day(current.resolved_on)}.",
-                      current=items(PREDICTIONS, [current.pk])[0]) from None
+        raise Invalid(409, forecasts_closed_message(conflict.current),
+                      current=items(PREDICTIONS, [conflict.current.pk])[0]) from None
     return ok({"user": request.user.username, "prediction": prediction.key, "probability": forecast.probability,
                "made_at": forecast.made_at, "note": forecast.note}, 201)
 

@@ -159,6 +159,11 @@ def conflict_message(current: Prediction) -> str:
     return f"Not saved: someone else changed this prediction since you loaded the page — {state}. Review and retry."
 
 
+def forecasts_closed_message(current: Prediction) -> str:
+    return (f"Not saved: forecasts are closed, because this prediction was resolved "
+            f"“{current.get_status_display()}” on {day(current.resolved_on)}.")
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required("tracker.resolve_prediction", raise_exception=True)
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
@@ -213,8 +218,5 @@ def forecast(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         forecast = services.record_forecast(prediction, request.user, form.probability, form.cleaned_data["note"])
     except services.Conflict as conflict:
-        current = conflict.current
-        return refused(request, current, 409, f"Not saved: forecasts are closed, because this prediction was "
-                                              f"resolved “{current.get_status_display()}” on "
-                                              f"{day(current.resolved_on)}.")
+        return refused(request, conflict.current, 409, forecasts_closed_message(conflict.current))
     return after_action(request, prediction, f"Forecast saved: {percent(forecast.probability)}.", focus="forecast")
