@@ -118,3 +118,8 @@ def namesakes(model, values: dict[str, str], exclude_pk=None) -> list:
     # Folding happens in Python, so one query reads every name: a few thousand rows at most.
     pks = [pk for pk, *names in rows if tuple(same_name(n or "") for n in names) == wanted]
     return list(model.objects.filter(pk__in=pks))
+
+
+def too_large(size: int, limit: int) -> str | None:
+    """Why an upload of `size` bytes is refused (None if it is within `limit`): one wording for every file."""
+    return f"the file is {size:,} bytes; the limit is {limit:,} bytes" if size > limit else None

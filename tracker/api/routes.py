@@ -37,6 +37,7 @@ from tracker.bundle import (
 from tracker.cache import cached_scoreboard, invalidate_scoreboard
 from tracker.editing import StaleEdit
 from tracker.forms import ForecastForm, PredictionFilterForm, ResolveForm, UndoForm
+from tracker.limits import too_large
 from tracker.models import Person, Prediction, TranscriptSegment
 from tracker.paging import page_of
 from tracker.search import MAX_QUERY_LENGTH, matching_ids
@@ -472,9 +473,8 @@ def import_transcript(request, key: str):
     need(request, UPLOAD_PERMISSION.removeprefix("tracker."), "upload transcripts")
     data = read_body(request.body, TranscriptUpload)
     raw = data.text.encode()
-    if len(raw) > settings.TRANSCRIPT_MAX_BYTES:
-        message = f"the file is {len(raw):,} bytes; the limit is {settings.TRANSCRIPT_MAX_BYTES:,} bytes"
-        raise Invalid(413, "The transcript is too large.", [Problem("body.text", message)])
+    if refusal := too_large(len(raw), settings.TRANSCRIPT_MAX_BYTES):
+        raise Invalid(413, "The transcript is too large.", [Problem("body.text", refusal)])
     try:
         parsed = prepare(raw, source)
     except TranscriptError as exc:

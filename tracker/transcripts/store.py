@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from tracker.forms import unique_key
+from tracker.limits import too_large
 from tracker.models import Person, Source, TranscriptSegment, format_timestamp
 
 from .parse import TranscriptError, read
@@ -48,9 +49,8 @@ class Parsed:
 
 
 def decode(data: bytes) -> str:
-    limit = settings.TRANSCRIPT_MAX_BYTES
-    if len(data) > limit:
-        raise TranscriptError("", f"the file is {len(data):,} bytes; the limit is {limit:,} bytes")
+    if refusal := too_large(len(data), settings.TRANSCRIPT_MAX_BYTES):
+        raise TranscriptError("", refusal)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

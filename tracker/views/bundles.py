@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tracker.bundle import BundleError, Problem, export, import_bundle
 from tracker.forms import ImportForm
+from tracker.limits import too_large
 
 EXPORT_PROBLEMS_SHOWN = 10
 # An import adds predictions (and what they rest on); base.html offers the Import link under the same name.
@@ -24,9 +25,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
     problems: list[Problem] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.BUNDLE_MAX_BYTES:
-            problems = [Problem("", f"the file is {upload.size:,} bytes; the limit is "
-                                    f"{settings.BUNDLE_MAX_BYTES:,} bytes")]
+        if refusal := too_large(upload.size, settings.BUNDLE_MAX_BYTES):
+            problems = [Problem("", refusal)]
         else:
             try:
                 report = import_bundle(upload.read(), dry_run=bool(request.POST.get("dry_run")), user=request.user)

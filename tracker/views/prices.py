@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tracker.forms import PriceImportForm
+from tracker.limits import too_large
 from tracker.models import PriceSeries
 from tracker.prices import PriceFileError, import_prices
 
@@ -22,8 +23,8 @@ def price_import(request: HttpRequest) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.PRICES_MAX_BYTES:
-            problems = [f"the file is {upload.size:,} bytes; the limit is {settings.PRICES_MAX_BYTES:,} bytes"]
+        if refusal := too_large(upload.size, settings.PRICES_MAX_BYTES):
+            problems = [refusal]
         else:
             try:
                 report = import_prices(upload.read(), form.cleaned_data["ticker"])
